@@ -8,4 +8,5 @@ module.exports = {
 	},
 	testTimeout: 60000,
 	maxWorkers: 2,
+	setupFiles: ['<rootDir>/test/harness/env.ts'],
 };

@@ -1,0 +1,173 @@
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	IHookFunctions,
+	IHttpRequestMethods,
+	IHttpRequestOptions,
+	ILoadOptionsFunctions,
+	IWebhookFunctions,
+	JsonObject,
+} from 'n8n-workflow';
+import { NodeApiError, sleep } from 'n8n-workflow';
+
+import { redact, summarizeApiError, type ApiErrorContext } from '../helpers/apiErrors';
+import { readListPage } from '../helpers/lists';
+import {
+	isRetryableNetworkError,
+	isRetryableStatus,
+	MAX_RETRIES,
+	parseRetryAfter,
+	retryDelayMs,
+} from '../helpers/retry';
+
+export type VlogmeContext = IExecuteFunctions | ILoadOptionsFunctions | IHookFunctions | IWebhookFunctions;
+
+export const CREDENTIAL_NAME = 'vlogmeApi';
+export const DEFAULT_BASE_URL = 'https://vlogme.ai/api/public/v1';
+
+export interface VlogmeRequest {
+	method: IHttpRequestMethods;
+	/** Path below the base URL, starting with `/`. */
+	path: string;
+	body?: IDataObject;
+	qs?: IDataObject;
+	/** The item the request is for, so errors point at it. */
+	itemIndex?: number;
+	/** What error messages should name. */
+	context?: ApiErrorContext;
+	/** Stops waiting between retries when the execution is cancelled. */
+	abortSignal?: AbortSignal;
+}
+
+export function normalizeBaseUrl(baseUrl: unknown): string {
+	const value = typeof baseUrl === 'string' && baseUrl.trim() !== '' ? baseUrl.trim() : DEFAULT_BASE_URL;
+	return value.replace(/\/+$/, '');
+}
+
+export async function getBaseUrl(this: VlogmeContext): Promise<string> {
+	const credentials = await this.getCredentials(CREDENTIAL_NAME);
+	return normalizeBaseUrl(credentials.baseUrl);
+}
+
+/**
+ * The one request helper every API call goes through.
+ *
+ * Reads (GET) and deletes are retried on 429 (honouring Retry-After), 5xx and network errors with a
+ * bounded backoff. POST is never retried: Vlogme charges credits when a render is created, so
+ * sending a create twice could charge the user twice for one video.
+ */
+export async function vlogmeApiRequest(this: VlogmeContext, request: VlogmeRequest): Promise<IDataObject> {
+	const credentials = await this.getCredentials(CREDENTIAL_NAME);
+	const token = typeof credentials.apiToken === 'string' ? credentials.apiToken : undefined;
+	const options: IHttpRequestOptions = {
+		method: request.method,
+		url: normalizeBaseUrl(credentials.baseUrl) + request.path,
+		json: true,
+		returnFullResponse: true,
+		ignoreHttpStatusErrors: true,
+		headers: { Accept: 'application/json' },
+	};
+	if (request.body !== undefined) options.body = request.body;
+	if (request.qs !== undefined) options.qs = request.qs;
+
+	const retryable = request.method !== 'POST';
+	for (let attempt = 1; ; attempt++) {
+		let response: { statusCode: number; headers: IDataObject; body: unknown };
+		try {
+			response = await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_NAME, options);
+		} catch (error) {
+			if (retryable && attempt <= MAX_RETRIES && isRetryableNetworkError(error as JsonObject)) {
+				await pause(retryDelayMs(attempt), request.abortSignal);
+				continue;
+			}
+			throw networkError(this, error as Error, request, token);
+		}
+
+		const status = response.statusCode;
+		if (status >= 200 && status < 300) {
+			return toObject(response.body);
+		}
+		if (retryable && attempt <= MAX_RETRIES && isRetryableStatus(status)) {
+			const retryAfter = parseRetryAfter(response.headers?.['retry-after']);
+			await pause(retryDelayMs(attempt, retryAfter), request.abortSignal);
+			continue;
+		}
+		const summary = summarizeApiError(status, response.body, request.context);
+		throw new NodeApiError(
+			this.getNode(),
+			{ code: summary.code, message: redact(summary.message, token), status } as JsonObject,
+			{
+				message: redact(summary.message, token),
+				description: redact(summary.description, token),
+				httpCode: String(status),
+				itemIndex: request.itemIndex,
+			},
+		);
+	}
+}
+
+/** Follows the list cursor until `limit` items (or all of them) are collected. */
+export async function vlogmeApiRequestAllItems(
+	this: VlogmeContext,
+	path: string,
+	limit: number | undefined,
+	itemIndex?: number,
+): Promise<IDataObject[]> {
+	const collected: IDataObject[] = [];
+	let cursor: string | undefined;
+	const seenCursors = new Set<string>();
+	do {
+		const pageSize = limit === undefined ? 100 : Math.min(100, limit - collected.length);
+		const qs: IDataObject = { limit: pageSize };
+		if (cursor) qs.cursor = cursor;
+		const body = await vlogmeApiRequest.call(this, { method: 'GET', path, qs, itemIndex });
+		const page = readListPage(body.__list ?? body);
+		collected.push(...page.items);
+		// A cursor seen before would loop forever; an empty page means the end whatever the cursor says.
+		if (!page.nextCursor || page.items.length === 0 || seenCursors.has(page.nextCursor)) break;
+		seenCursors.add(page.nextCursor);
+		cursor = page.nextCursor;
+	} while (limit === undefined || collected.length < limit);
+	return limit === undefined ? collected : collected.slice(0, limit);
+}
+
+/** Bodies are objects; a bare-array answer is kept under `__list` so callers can still read it. */
+function toObject(body: unknown): IDataObject {
+	if (Array.isArray(body)) return { __list: body };
+	if (typeof body === 'object' && body !== null) return body as IDataObject;
+	if (typeof body === 'string' && body.trim() !== '') {
+		try {
+			return toObject(JSON.parse(body));
+		} catch {
+			return { body };
+		}
+	}
+	return {};
+}
+
+async function pause(ms: number, signal?: AbortSignal): Promise<void> {
+	if (!signal) return await sleep(ms);
+	if (signal.aborted) return;
+	await Promise.race([
+		sleep(ms),
+		new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })),
+	]);
+}
+
+function networkError(context: VlogmeContext, error: Error, request: VlogmeRequest, token?: string): NodeApiError {
+	const code = (error as { code?: string }).code ?? 'network_error';
+	const reason = redact(error.message ?? String(error), token);
+	const isCreate = request.method === 'POST';
+	const description = isCreate
+		? 'The request to create the render may or may not have reached Vlogme, so it was not sent again (a second attempt could charge twice). Check the Vlogme dashboard or the node’s Video → Get Many before running it again.'
+		: 'Check the Base URL in the Vlogme API credential and that this n8n can reach it.';
+	return new NodeApiError(
+		context.getNode(),
+		{ code, message: reason } as JsonObject,
+		{
+			message: `Could not reach Vlogme: ${reason} [${code}]`,
+			description,
+			itemIndex: request.itemIndex,
+		},
+	);
+}

@@ -1,0 +1,10 @@
+// Jest setup, run before any test module: what n8n-core expects of its process.
+import 'reflect-metadata';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+if (!process.env.N8N_USER_FOLDER) {
+	process.env.N8N_USER_FOLDER = mkdtempSync(path.join(tmpdir(), 'vlogme-n8n-'));
+}
+process.env.N8N_DIAGNOSTICS_ENABLED = 'false';

@@ -1,0 +1,57 @@
+/**
+ * Nodes that exist only in tests, standing in for n8n-nodes-base (not installed here): a start
+ * node that emits items (with binary data stored through n8n's own binary-data service, as any
+ * earlier node would), so our nodes see input exactly as they would in n8n.
+ */
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
+
+export interface StartItem {
+	json?: IDataObject;
+	/** property name → { base64 data, mimeType, fileName } */
+	binary?: Record<string, { data: string; mimeType: string; fileName?: string }>;
+}
+
+export class TestStart implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Test Start',
+		name: 'start',
+		group: ['input'],
+		version: 1,
+		description: 'Emits the items given in its parameter',
+		defaults: { name: 'Start' },
+		inputs: ['main'],
+		outputs: ['main'],
+		properties: [{ displayName: 'Items', name: 'items', type: 'json', default: '[{}]' }],
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const raw = this.getNodeParameter('items', 0) as string | StartItem[];
+		const items = (typeof raw === 'string' ? JSON.parse(raw) : raw) as StartItem[];
+		const out: INodeExecutionData[] = [];
+		for (let i = 0; i < items.length; i++) {
+			const item: INodeExecutionData = { json: items[i].json ?? {}, pairedItem: { item: 0 } };
+			if (items[i].binary) {
+				item.binary = {};
+				for (const [name, file] of Object.entries(items[i].binary!)) {
+					item.binary[name] = await this.helpers.prepareBinaryData(
+						Buffer.from(file.data, 'base64'),
+						file.fileName,
+						file.mimeType,
+					);
+				}
+			}
+			out.push(item);
+		}
+		return [out];
+	}
+}
+
+export const TEST_NODE_TYPES: Record<string, INodeType> = {
+	'test.start': new TestStart(),
+};
