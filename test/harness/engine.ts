@@ -283,7 +283,9 @@ export async function runWorkflow(workflowData: IWorkflowBase, options: RunOptio
 	const additionalData = buildAdditionalData(credentialsHelper, hooks, options.webhookBaseUrl ?? 'http://127.0.0.1:5678');
 	additionalData.executionId = executionId;
 
-	const startNode = workflow.getStartNode();
+	// The test start node is where runs begin; otherwise n8n's own choice (a trigger node).
+	const startNode =
+		Object.values(workflow.nodes).find((node) => node.type === 'test.start') ?? workflow.getStartNode();
 	if (!startNode) throw new Error('The workflow has no start node');
 	const runExecutionData = createRunExecutionData({
 		executionData: { nodeExecutionStack: [{ node: startNode, data: { main: [[{ json: {} }]] }, source: null }] },
