@@ -285,7 +285,8 @@ export async function runWorkflow(workflowData: IWorkflowBase, options: RunOptio
 
 	// The test start node is where runs begin; otherwise n8n's own choice (a trigger node).
 	const startNode =
-		Object.values(workflow.nodes).find((node) => node.type === 'test.start') ?? workflow.getStartNode();
+		Object.values(workflow.nodes).find((node) => node.type === 'test.start' || node.type === 'n8n-nodes-base.manualTrigger') ??
+		workflow.getStartNode();
 	if (!startNode) throw new Error('The workflow has no start node');
 	const runExecutionData = createRunExecutionData({
 		executionData: { nodeExecutionStack: [{ node: startNode, data: { main: [[{ json: {} }]] }, source: null }] },

@@ -52,6 +52,42 @@ export class TestStart implements INodeType {
 	}
 }
 
+/** Stand-in for n8n-nodes-base.manualTrigger (not installed here): one empty item, as in n8n. */
+export class ManualTriggerStandIn implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'When clicking ‘Execute workflow’',
+		name: 'manualTrigger',
+		group: ['trigger'],
+		version: 1,
+		description: 'Runs the flow on clicking a button in n8n',
+		defaults: { name: 'When clicking ‘Execute workflow’' },
+		inputs: [],
+		outputs: ['main'],
+		properties: [],
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return [[{ json: {} }]];
+	}
+}
+
+/** Stand-in for n8n-nodes-base.stickyNote: never executed, only has to exist as a type. */
+export class StickyNoteStandIn implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Sticky Note',
+		name: 'stickyNote',
+		group: ['input'],
+		version: [1, 2],
+		description: 'A note on the canvas',
+		defaults: { name: 'Sticky Note' },
+		inputs: [],
+		outputs: [],
+		properties: [{ displayName: 'Content', name: 'content', type: 'string', default: '' }],
+	};
+}
+
 export const TEST_NODE_TYPES: Record<string, INodeType> = {
 	'test.start': new TestStart(),
+	'n8n-nodes-base.manualTrigger': new ManualTriggerStandIn(),
+	'n8n-nodes-base.stickyNote': new StickyNoteStandIn(),
 };
