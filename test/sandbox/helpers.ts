@@ -98,7 +98,10 @@ export async function startReceiver(
 					}
 					return false;
 				};
-				if (!check()) waiters.push(() => void check());
+				const wait = () => {
+					if (!check()) waiters.push(wait);
+				};
+				wait();
 			});
 		},
 		close: () =>
