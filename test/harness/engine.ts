@@ -32,13 +32,21 @@ import type {
 	WorkflowExecuteMode,
 } from 'n8n-workflow';
 import { createRunExecutionData, ICredentialsHelper, NodeHelpers, Workflow } from 'n8n-workflow';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { TEST_NODE_TYPES } from './testNodes';
 
-export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+/** The repository root, whether this runs from test/ (ts-jest) or from build/test/ (compiled tools). */
+export const PACKAGE_ROOT = findPackageRoot(__dirname);
+
+function findPackageRoot(start: string): string {
+	for (let dir = start; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+		if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'nodes'))) return dir;
+	}
+	throw new Error(`No package root above ${start}`);
+}
 export const PACKAGE_NAME = 'n8n-nodes-vlogme';
 export const NODE_TYPE = `${PACKAGE_NAME}.vlogme`;
 export const TRIGGER_TYPE = `${PACKAGE_NAME}.vlogmeTrigger`;
