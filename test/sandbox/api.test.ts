@@ -105,7 +105,7 @@ describe('routes', () => {
 		expectError(await api(sb, 'PUT', '/videos'), 404, 'not_found');
 		const outside = await fetch(`http://127.0.0.1:${sb.port}/api/public/v2/me`);
 		expect(outside.status).toBe(404);
-		expect((await outside.json()).error.code).toBe('not_found');
+		expect(((await outside.json()) as any).error.code).toBe('not_found');
 	});
 	it('an unknown video id is 404 not_found naming the id', async () => {
 		const res = await api(sb, 'GET', '/videos/vid_doesnotexist');
