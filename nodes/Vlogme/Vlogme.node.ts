@@ -4,7 +4,9 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import { router } from './actions/router';
 import { accountFields, accountOperations } from './descriptions/AccountDescription';
 import { resourceProperty } from './descriptions/common';
+import { videoFields, videoOperations } from './descriptions/VideoDescription';
 import { voiceFields, voiceOperations } from './descriptions/VoiceDescription';
+import { searchVoices } from './methods/listSearch';
 
 export class Vlogme implements INodeType {
 	description: INodeTypeDescription = {
@@ -21,7 +23,19 @@ export class Vlogme implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'vlogmeApi', required: true }],
-		properties: [resourceProperty, voiceOperations, ...voiceFields, accountOperations, ...accountFields],
+		properties: [
+			resourceProperty,
+			videoOperations,
+			...videoFields,
+			voiceOperations,
+			...voiceFields,
+			accountOperations,
+			...accountFields,
+		],
+	};
+
+	methods = {
+		listSearch: { searchVoices },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

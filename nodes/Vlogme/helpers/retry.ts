@@ -21,9 +21,27 @@ export function isRetryableStatus(status: number): boolean {
 	return status === 429 || status >= 500;
 }
 
-export function isRetryableNetworkError(error: { code?: unknown; message?: unknown }): boolean {
-	if (typeof error.code === 'string' && RETRYABLE_NETWORK_CODES.has(error.code)) return true;
-	return typeof error.message === 'string' && /socket hang up|network|aborted/i.test(error.message);
+interface ErrorLike {
+	code?: unknown;
+	message?: unknown;
+	cause?: unknown;
+}
+
+/** The network error code (ECONNRESET, …) of an error or of the errors it wraps (n8n wraps twice). */
+export function networkErrorCode(error: unknown): string | undefined {
+	let current = error as ErrorLike | undefined;
+	for (let depth = 0; current && depth < 4; depth++) {
+		if (typeof current.code === 'string' && /^E[A-Z_]+$|^UND_ERR/.test(current.code)) return current.code;
+		current = current.cause as ErrorLike | undefined;
+	}
+	return undefined;
+}
+
+export function isRetryableNetworkError(error: unknown): boolean {
+	const code = networkErrorCode(error);
+	if (code !== undefined) return RETRYABLE_NETWORK_CODES.has(code);
+	const message = (error as ErrorLike | undefined)?.message;
+	return typeof message === 'string' && /socket hang up|closed unexpectedly|timed out|network/i.test(message);
 }
 
 /** Parses Retry-After (seconds or an HTTP date) into milliseconds, or undefined. */

@@ -14,6 +14,7 @@ import { redact, summarizeApiError, type ApiErrorContext } from '../helpers/apiE
 import { readListPage } from '../helpers/lists';
 import {
 	isRetryableNetworkError,
+	networkErrorCode,
 	isRetryableStatus,
 	MAX_RETRIES,
 	parseRetryAfter,
@@ -76,7 +77,7 @@ export async function vlogmeApiRequest(this: VlogmeContext, request: VlogmeReque
 		try {
 			response = await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_NAME, options);
 		} catch (error) {
-			if (retryable && attempt <= MAX_RETRIES && isRetryableNetworkError(error as JsonObject)) {
+			if (retryable && attempt <= MAX_RETRIES && isRetryableNetworkError(error)) {
 				await pause(retryDelayMs(attempt), request.abortSignal);
 				continue;
 			}
@@ -155,7 +156,7 @@ async function pause(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 function networkError(context: VlogmeContext, error: Error, request: VlogmeRequest, token?: string): NodeApiError {
-	const code = (error as { code?: string }).code ?? 'network_error';
+	const code = networkErrorCode(error) ?? 'network_error';
 	const reason = redact(error.message ?? String(error), token);
 	const isCreate = request.method === 'POST';
 	const description = isCreate
