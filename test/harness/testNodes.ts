@@ -91,3 +91,44 @@ export const TEST_NODE_TYPES: Record<string, INodeType> = {
 	'n8n-nodes-base.manualTrigger': new ManualTriggerStandIn(),
 	'n8n-nodes-base.stickyNote': new StickyNoteStandIn(),
 };
+
+/**
+ * Stand-in for n8n-nodes-base.readWriteFile, operation Write only: writes an item's binary field
+ * to `fileName` and passes the item on with `fileName` added, as n8n's node does.
+ */
+export class ReadWriteFileStandIn implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Read/Write Files from Disk',
+		name: 'readWriteFile',
+		group: ['input'],
+		version: 1,
+		description: 'Read or write files from the computer that runs n8n',
+		defaults: { name: 'Read/Write Files from Disk' },
+		inputs: ['main'],
+		outputs: ['main'],
+		properties: [
+			{ displayName: 'Operation', name: 'operation', type: 'options', options: [{ name: 'Write', value: 'write' }], default: 'write' },
+			{ displayName: 'File Path and Name', name: 'fileName', type: 'string', default: '' },
+			{ displayName: 'Input Binary Field', name: 'dataPropertyName', type: 'string', default: 'data' },
+		],
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const { mkdir, writeFile } = await import('node:fs/promises');
+		const { dirname } = await import('node:path');
+		const items = this.getInputData();
+		const out: INodeExecutionData[] = [];
+		for (let i = 0; i < items.length; i++) {
+			if (this.getNodeParameter('operation', i) !== 'write') throw new Error('The stand-in only writes files');
+			const fileName = this.getNodeParameter('fileName', i) as string;
+			const property = this.getNodeParameter('dataPropertyName', i) as string;
+			const bytes = await this.helpers.getBinaryDataBuffer(i, property);
+			await mkdir(dirname(fileName), { recursive: true });
+			await writeFile(fileName, bytes);
+			out.push({ json: { ...items[i].json, fileName }, binary: items[i].binary, pairedItem: { item: i } });
+		}
+		return [out];
+	}
+}
+
+TEST_NODE_TYPES['n8n-nodes-base.readWriteFile'] = new ReadWriteFileStandIn();
