@@ -36,6 +36,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+import { AgentStandIn, toolVariant } from './aiTool';
 import { TEST_NODE_TYPES } from './testNodes';
 
 /** The repository root, whether this runs from test/ (ts-jest) or from build/test/ (compiled tools). */
@@ -82,7 +83,14 @@ export function loadPackage(): Promise<LoadedPackage> {
 		const loader = new PackageDirectoryLoader(PACKAGE_ROOT);
 		await loader.loadAll();
 		const types: Record<string, INodeType | IVersionedNodeType> = { ...TEST_NODE_TYPES };
-		for (const [name, data] of Object.entries(loader.nodeTypes)) types[`${loader.packageName}.${name}`] = data.type;
+		for (const [name, data] of Object.entries(loader.nodeTypes)) {
+			types[`${loader.packageName}.${name}`] = data.type;
+			// n8n derives an AI-tool variant of every `usableAsTool` node, named `<name>Tool`.
+			if (NodeHelpers.getVersionedNodeType(data.type).description.usableAsTool) {
+				types[`${loader.packageName}.${name}Tool`] = toolVariant(data.type);
+			}
+		}
+		types['test.agent'] = new AgentStandIn();
 		const credentialTypes: Record<string, ICredentialType> = {};
 		for (const [name, data] of Object.entries(loader.credentialTypes)) credentialTypes[name] = data.type;
 		return { nodeTypes: new TestNodeTypes(types), credentialTypes };
