@@ -41,11 +41,14 @@ describe('the Vlogme node as an AI Agent tool', () => {
 	});
 
 	test('an agent gets the five capabilities of Vlogme’s MCP server, with $fromAI parameters filled and run', async () => {
-		const existing = await fetch(`${sandbox.baseUrl}/videos`, {
+		// Two renders exist before the agent runs, so list_my_videos can return two whatever the call order.
+		const create = () => fetch(`${sandbox.baseUrl}/videos`, {
 			method: 'POST',
 			headers: { Authorization: `Bearer ${SANDBOX_TOKENS.pro}`, 'Content-Type': 'application/json' },
 			body: JSON.stringify({ portrait_url: 'https://example.com/p.jpg', script: 'earlier', voice_id: 'en-US-aria' }),
 		}).then(async (r) => (await r.json()) as { id: string });
+		await create();
+		const existing = await create();
 		sandbox.clearLog();
 
 		const tools: INode[] = [
