@@ -1,7 +1,16 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	IHookFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+	IWebhookFunctions,
+	IWebhookResponseData,
+} from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { router } from './actions/router';
+import { resumeFromCallback } from './actions/video/resume.webhook';
 import { accountFields, accountOperations } from './descriptions/AccountDescription';
 import { resourceProperty } from './descriptions/common';
 import { videoFields, videoOperations } from './descriptions/VideoDescription';
@@ -23,6 +32,8 @@ export class Vlogme implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'vlogmeApi', required: true }],
+		// Generate → Wait for Completion → Webhook: Vlogme calls this execution's resume URL.
+		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: '', restartWebhook: true }],
 		properties: [
 			resourceProperty,
 			videoOperations,
@@ -37,6 +48,27 @@ export class Vlogme implements INodeType {
 	methods = {
 		listSearch: { searchVoices },
 	};
+
+	// The resume webhook needs no registration: its URL goes to Vlogme with each render (as
+	// webhook_url), and n8n serves it only while that execution waits. So there is nothing to
+	// check, create or delete at activation; these say so explicitly.
+	webhookMethods = {
+		default: {
+			async checkExists(this: IHookFunctions): Promise<boolean> {
+				return true;
+			},
+			async create(this: IHookFunctions): Promise<boolean> {
+				return true;
+			},
+			async delete(this: IHookFunctions): Promise<boolean> {
+				return true;
+			},
+		},
+	};
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		return await resumeFromCallback.call(this);
+	}
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);

@@ -247,7 +247,7 @@ describe('Video → Generate', () => {
 		expect(error).toBeDefined();
 		const createdIds = [...sandbox.requests.filter((r) => r.method === 'POST' && r.status === 201)].length;
 		expect(createdIds).toBe(1);
-		expect(String(error.description)).toMatch(/Renders already created by this run.*vid_/);
+		expect(String(error.description)).toMatch(/Other renders created by this run.*vid_/);
 	});
 });
 

@@ -88,14 +88,35 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		() => firstFailure !== undefined,
 	);
 
+	// Generate's waiting (Poll / Webhook) runs once for all renders created above, unless the node
+	// is about to fail anyway.
+	if (!firstFailure) {
+		const created = [];
+		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+			const item = results[itemIndex]?.[0];
+			if (operationOf[itemIndex] === videoGenerate && item && item.json.error === undefined) {
+				created.push({ itemIndex, item, prepared: prepared[itemIndex] as videoGenerate.PreparedGenerate });
+			}
+		}
+		for (const [itemIndex, outcome] of await videoGenerate.settle.call(this, created)) {
+			if ('item' in outcome) {
+				results[itemIndex] = [outcome.item];
+			} else if (continueOnFail) {
+				results[itemIndex] = [errorItem(outcome.error, itemIndex)];
+			} else if (!firstFailure || itemIndex < firstFailure.itemIndex) {
+				firstFailure = { itemIndex, error: outcome.error };
+			}
+		}
+	}
+
 	if (firstFailure) {
 		const nodeError = toNodeError(this.getNode(), firstFailure.error, firstFailure.itemIndex);
 		const created = results
 			.map((result, index) => ({ index, id: result?.[0]?.json?.id, status: result?.[0]?.json?.status }))
-			.filter((entry) => operationOf[entry.index] === videoGenerate && typeof entry.id === 'string');
+			.filter((entry) => operationOf[entry.index] === videoGenerate && typeof entry.id === 'string' && entry.index !== firstFailure!.itemIndex);
 		if (created.length > 0) {
-			const list = created.map((entry) => `item ${entry.index} → ${String(entry.id)}`).join(', ');
-			nodeError.description = `${nodeError.description ?? ''}\nRenders already created by this run (charged, still rendering): ${list}. Use Video → Get or Delete with these IDs; turn on Continue On Fail to get them as output next time.`.trim();
+			const list = created.map((entry) => `item ${entry.index} → ${String(entry.id)} (${String(entry.status)})`).join(', ');
+			nodeError.description = `${nodeError.description ?? ''}\nOther renders created by this run (charged): ${list}. Use Video → Get or Delete with these IDs; turn on Continue On Fail to get them as output next time.`.trim();
 		}
 		throw nodeError;
 	}

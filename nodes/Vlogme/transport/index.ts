@@ -146,7 +146,8 @@ function toObject(body: unknown): IDataObject {
 	return {};
 }
 
-async function pause(ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits `ms`, or less if the execution is cancelled meanwhile. */
+export async function pause(ms: number, signal?: AbortSignal): Promise<void> {
 	if (!signal) return await sleep(ms);
 	if (signal.aborted) return;
 	await Promise.race([

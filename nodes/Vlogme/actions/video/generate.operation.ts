@@ -9,10 +9,16 @@ import {
 	type PortraitSource,
 	type SpeechSource,
 } from '../../helpers/generateRequest';
-import { vlogmeApiRequest } from '../../transport';
+import { maxWaitMs, pollIntervalMs } from '../../helpers/polling';
+import { callbackUnreachable } from '../../helpers/reachability';
+import { getBaseUrl, vlogmeApiRequest } from '../../transport';
+import { failedRenderError, waitForRenders, type RenderOutcome, type WaitSettings } from './waitForRenders';
+
+export type WaitMode = 'none' | 'poll' | 'webhook';
 
 export interface PreparedGenerate {
 	body: IDataObject;
+	waitMode: WaitMode;
 }
 
 /** Reads an input binary property as base64, after checking it exists and has the right kind of MIME type. */
@@ -81,7 +87,10 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number): Promi
 			const property = this.getNodeParameter('audioBinaryProperty', itemIndex, 'audio') as string;
 			input.audioBase64 = await readBinary.call(this, itemIndex, 'Input Audio Binary Field', property, 'audio');
 		}
-		return { body: buildGenerateBody(input) };
+		const waitMode = this.getNodeParameter('waitForCompletion', itemIndex, 'none') as WaitMode;
+		const body = buildGenerateBody(input);
+		if (waitMode === 'webhook') body.webhook_url = await resumeUrlFor.call(this, itemIndex, body);
+		return { body, waitMode };
 	} catch (error) {
 		if (error instanceof GenerateInputError) {
 			throw new NodeOperationError(this.getNode(), `${error.message} [item ${itemIndex}, field "${error.field}"]`, {
@@ -91,6 +100,39 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number): Promi
 		}
 		throw new NodeOperationError(this.getNode(), error as Error, { itemIndex });
 	}
+}
+
+/**
+ * Webhook mode: Vlogme calls n8n's own resume URL of this execution (passed on exactly as n8n
+ * gives it, its signature query included). One execution resumes once, so only one item can wait
+ * this way; checked before anything is sent.
+ */
+async function resumeUrlFor(this: IExecuteFunctions, itemIndex: number, body: IDataObject): Promise<string> {
+	const itemCount = this.getInputData().length;
+	if (itemCount > 1) {
+		throw new GenerateInputError(
+			'Wait for Completion',
+			`Webhook waiting handles one item per execution, and this node got ${itemCount} items`,
+			'Use Poll (it checks many renders with few requests), or split the items with Loop Over Items (batch size 1), or set a Vlogme Trigger’s URL as Webhook URL and choose Don’t Wait.',
+		);
+	}
+	if (body.webhook_url !== undefined) {
+		throw new GenerateInputError(
+			'Webhook URL',
+			'Webhook URL cannot be set while waiting by webhook: the node uses n8n’s resume URL for it',
+			'Remove Webhook URL, or choose Don’t Wait to send renders to your own URL.',
+		);
+	}
+	const resumeUrl = String(this.getWorkflowDataProxy(itemIndex).$execution.resumeUrl ?? '');
+	const apiBaseUrl = await getBaseUrl.call(this);
+	if (callbackUnreachable(resumeUrl, apiBaseUrl)) {
+		throw new GenerateInputError(
+			'Wait for Completion',
+			`Vlogme cannot reach this n8n to resume the execution: its URL (${new URL(resumeUrl).origin}) is on localhost or a private network`,
+			'Set n8n’s WEBHOOK_URL environment variable to the public address of this n8n, or choose Poll, which needs no incoming connection.',
+		);
+	}
+	return resumeUrl;
 }
 
 /** Video → Generate: one POST /videos, never repeated (credits are charged when it succeeds). */
@@ -107,4 +149,37 @@ export async function execute(
 		context: { creditsNeeded: estimateCredits(prepared.body) },
 	});
 	return [{ json: video, pairedItem: { item: itemIndex } }];
+}
+
+/**
+ * After every render was created: Poll mode waits for all of them together; Webhook mode pauses
+ * the execution (bounded by Max Wait) until Vlogme calls the resume URL, see the node's webhook().
+ */
+export async function settle(
+	this: IExecuteFunctions,
+	created: Array<{ itemIndex: number; item: INodeExecutionData; prepared: PreparedGenerate }>,
+): Promise<Map<number, RenderOutcome>> {
+	const outcomes = new Map<number, RenderOutcome>();
+	if (created.length === 0) return outcomes;
+	const waitMode = created[0].prepared.waitMode;
+	if (waitMode === 'none') return outcomes;
+	const settings: WaitSettings = {
+		intervalMs: pollIntervalMs(this.getNodeParameter('options.pollInterval', 0, 10)),
+		maxWaitMs: maxWaitMs(this.getNodeParameter('options.maxWait', 0, 10)),
+		deleteOnTimeout: this.getNodeParameter('options.deleteOnTimeout', 0, false) as boolean,
+		download: this.getNodeParameter('options.downloadVideo', 0, false) as boolean,
+		binaryPropertyName: ((this.getNodeParameter('options.binaryPropertyName', 0, 'data') as string) || 'data').trim() || 'data',
+	};
+	if (waitMode === 'webhook') {
+		await this.putExecutionToWait(new Date(Date.now() + settings.maxWaitMs));
+		return outcomes;
+	}
+	const renders = [];
+	for (const { itemIndex, item } of created) {
+		// A render can fail at once; it needs no polling.
+		if (item.json.status === 'failed') outcomes.set(itemIndex, { error: failedRenderError(this, item.json, itemIndex) });
+		else renders.push({ itemIndex, id: String(item.json.id) });
+	}
+	for (const [itemIndex, outcome] of await waitForRenders.call(this, renders, settings)) outcomes.set(itemIndex, outcome);
+	return outcomes;
 }
