@@ -1,0 +1,125 @@
+// One entry per workflow file in examples/, keyed by file name. An example without an entry FAILS
+// the suite: a new example needs its check here. See docs/e2e.md.
+//
+// Entry fields (all optional except a check):
+//   prepare(workflow, ctx)  edit the saved workflow before it is imported (placeholders, paths)
+//   check(run, ctx)         non-trigger examples: run = the JSON printed by `n8n execute --rawOutput`;
+//                           throw (node:assert) on anything wrong
+//   webhook(ctx)            trigger examples (they contain a Vlogme Trigger node): runs while
+//                           `n8n start` serves the published workflow; deliver webhooks, then check
+//                           the executions stored by n8n (ctx.expectExecutions)
+//   during(ctx)             runs while `n8n execute` runs (e.g. ctx.completeRendersAfter(ms))
+//
+// ctx: { sandbox, token, n8nVersion, major, filesDir, state, prodUrl(workflow), triggerUrl(fileName),
+//        output(run, nodeName), mp4Bytes(videoId), createVideo(body), completeRendersAfter(ms),
+//        executions(workflowId), expectExecutions(workflowId, videoIds) }  (see run.mjs)
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** The generic webhook scenario, used for every trigger workflow (and the generated fallback). */
+export async function webhookScenario(ctx, workflow, { verify } = {}) {
+	const { sandbox, token } = ctx;
+	const url = ctx.prodUrl(workflow);
+	const expected = [];
+
+	// 1. a render started by an executed example with this trigger's URL finishes: the sandbox
+	//    itself delivers the signed webhook
+	for (const id of ctx.state.rendersAwaitingTrigger ?? []) {
+		sandbox.completeNow(id);
+		expected.push(id);
+	}
+
+	// 2. a genuine delivery, signed with the documented derived key
+	const done = await ctx.createVideo({ title: 'e2e genuine delivery' });
+	const completed = sandbox.completeNow(done.id);
+	const genuine = await sandbox.deliverWebhook(url, { event: 'video.completed', video: completed }, { sign: 'derived', token });
+	assert.ok(genuine.status >= 200 && genuine.status < 300, `genuine delivery answered ${genuine.status} ${genuine.body}`);
+	expected.push(done.id);
+
+	// 3. the same delivery again (Vlogme retries): accepted, but no second execution
+	const repeat = await sandbox.deliverWebhook(url, { event: 'video.completed', video: completed }, { sign: 'derived', token });
+	assert.ok(repeat.status >= 200 && repeat.status < 300, `repeated delivery answered ${repeat.status} ${repeat.body}`);
+
+	// 4. a genuine video.failed delivery, an event this trigger does not listen to (when it listens
+	//    to video.completed only): no execution
+	const listens = workflow.nodes.find((n) => n.type === 'n8n-nodes-vlogme.vlogmeTrigger').parameters.events ?? [];
+	if (!listens.includes('video.failed')) {
+		const failing = await ctx.createVideo({ title: 'e2e failed render' });
+		const failed = sandbox.failNow(failing.id);
+		const other = await sandbox.deliverWebhook(url, { event: 'video.failed', video: failed }, { sign: 'derived', token });
+		assert.ok(other.status >= 200 && other.status < 300, `video.failed delivery answered ${other.status} ${other.body}`);
+	}
+
+	// 5. forged deliveries: no signature, a wrong secret, a valid signature over another body
+	const forgedVideo = await ctx.createVideo({ title: 'e2e forged delivery' });
+	const forgedBody = { event: 'video.completed', video: sandbox.completeNow(forgedVideo.id) };
+	for (const [label, opts] of [
+		['unsigned', { sign: 'none' }],
+		['wrong secret', { sign: { secret: 'not-the-key' } }],
+		['other token', { sign: 'derived', token: sandbox.tokens.basic }],
+	]) {
+		const forged = await sandbox.deliverWebhook(url, forgedBody, { ...opts });
+		assert.ok(forged.status >= 400, `forged delivery (${label}) answered ${forged.status}, expected a rejection`);
+	}
+
+	await ctx.expectExecutions(workflow.id, expected, verify);
+	return expected;
+}
+
+/** The Vlogme Trigger node's output of one stored execution. */
+export function triggerItem(execution) {
+	const runData = execution.data?.resultData?.runData ?? {};
+	const name = Object.keys(runData).find((n) => /trigger/i.test(n));
+	return runData[name]?.[0]?.data?.main?.[0]?.[0];
+}
+
+export const EXAMPLES = {
+	'account-and-voices.json': {
+		check(run, ctx) {
+			const [account] = ctx.output(run, 'Get plan and credits');
+			assert.equal(account.json.plan, 'pro');
+			assert.equal(account.json.credits, ctx.sandbox.getAccount(ctx.token).credits);
+			assert.equal(typeof account.json.user_id, 'string');
+			const voices = ctx.output(run, 'List voices').map((i) => i.json.id);
+			assert.deepEqual(voices, ctx.sandbox.voices.map((v) => v.id));
+		},
+	},
+
+	'generate-with-trigger-webhook.json': {
+		prepare(workflow, ctx) {
+			const node = workflow.nodes.find((n) => n.type === 'n8n-nodes-vlogme.vlogme');
+			assert.equal(node.parameters.additionalFields.webhookUrl, '<paste the trigger production URL>');
+			node.parameters.additionalFields.webhookUrl = ctx.triggerUrl('vlogme-trigger-save-mp4.json');
+		},
+		check(run, ctx) {
+			const [created] = ctx.output(run, 'Generate video');
+			assert.match(created.json.id, /^vid_/);
+			assert.equal(created.json.status, 'preparing');
+			const state = ctx.sandbox.getVideo(created.json.id);
+			assert.equal(state.webhookUrl, ctx.triggerUrl('vlogme-trigger-save-mp4.json'));
+			assert.equal(state.request.title, 'Hello from n8n');
+			// its render is finished in the webhook phase, where the trigger example must receive it
+			(ctx.state.rendersAwaitingTrigger ??= []).push(created.json.id);
+		},
+	},
+
+	'vlogme-trigger-save-mp4.json': {
+		prepare(workflow, ctx) {
+			const save = workflow.nodes.find((n) => n.type === 'n8n-nodes-base.readWriteFile');
+			assert.equal(save.parameters.fileName, '=/tmp/vlogme/{{ $json.video.id }}.mp4');
+			save.parameters.fileName = save.parameters.fileName.replace('/tmp/vlogme/', ctx.filesDir + '/');
+		},
+		async webhook(ctx, workflow) {
+			await webhookScenario(ctx, workflow, {
+				async verify(execution, videoId) {
+					const item = triggerItem(execution);
+					assert.equal(item.json.video.id, videoId);
+					assert.equal(item.json.video.status, 'completed');
+					const written = readFileSync(path.join(ctx.filesDir, `${videoId}.mp4`));
+					assert.ok(written.equals(await ctx.mp4Bytes(videoId)), `${videoId}.mp4 differs from the sandbox MP4`);
+				},
+			});
+		},
+	},
+};
