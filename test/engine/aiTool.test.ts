@@ -12,7 +12,6 @@ afterAll(async () => {
 	await sandbox.close();
 });
 
-const credentials = { vlogmeApi: { apiToken: SANDBOX_TOKENS.pro, baseUrl: sandbox?.baseUrl } };
 
 function toolNode(name: string, parameters: INode['parameters']): INode {
 	return {
@@ -92,7 +91,7 @@ describe('the Vlogme node as an AI Agent tool', () => {
 			},
 		} as unknown as IWorkflowBase;
 
-		const result = await runWorkflow(workflow, { credentials: { vlogmeApi: { ...credentials.vlogmeApi, baseUrl: sandbox.baseUrl } } });
+		const result = await runWorkflow(workflow, { credentials: { vlogmeApi: { apiToken: SANDBOX_TOKENS.pro, baseUrl: sandbox.baseUrl } } });
 		expect(result.executionError).toBeUndefined();
 		// n8n hands the agent each tool's output items as a JSON array.
 		const byTool = Object.fromEntries(result.output('Agent').map((item) => [item.json.tool, item.json]));

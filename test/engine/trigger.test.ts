@@ -277,7 +277,7 @@ describe('activation', () => {
 		expect(error).toBeDefined();
 		expect(error!.constructor.name).toBe('NodeApiError');
 		expect(error!.message).toMatch(/rejected the API token/);
-		expect(JSON.stringify({ ...error, message: error!.message, description: (error as IDataObject).description })).not.toContain(bad);
+		expect(JSON.stringify({ ...error, message: error!.message, description: (error as unknown as IDataObject).description })).not.toContain(bad);
 		expect(trigger.active).toBe(false);
 		expect(await trigger.runWebhookMethod('checkExists')).toBe(false);
 	});
