@@ -11,8 +11,9 @@
 //   during(ctx)             runs while `n8n execute` runs (e.g. ctx.completeRendersAfter(ms))
 //
 // ctx: { sandbox, token, n8nVersion, major, filesDir, state, prodUrl(workflow), triggerUrl(fileName),
-//        output(run, nodeName), mp4Bytes(videoId), createVideo(body), completeRendersAfter(ms),
-//        executions(workflowId), expectExecutions(workflowId, videoIds) }  (see run.mjs)
+//        output(run, nodeName), binaryBytes(binary), mp4Bytes(videoId), createVideo(body), completeRendersAfter(ms),
+//        executions(workflowId), waitForExecutions(workflowId, count),
+//        expectExecutions(workflowId, videoIds, verify?) }  (see run.mjs)
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -37,7 +38,11 @@ export async function webhookScenario(ctx, workflow, { verify } = {}) {
 	assert.ok(genuine.status >= 200 && genuine.status < 300, `genuine delivery answered ${genuine.status} ${genuine.body}`);
 	expected.push(done.id);
 
-	// 3. the same delivery again (Vlogme retries): accepted, but no second execution
+	// 3. the same delivery again (Vlogme retries, at the earliest a second later): accepted, but no
+	//    second execution. n8n saves the trigger's memory of seen deliveries when an execution ends,
+	//    so the retry comes after that, as Vlogme's would.
+	await ctx.waitForExecutions(workflow.id, expected.length);
+	await new Promise((r) => setTimeout(r, 1000));
 	const repeat = await sandbox.deliverWebhook(url, { event: 'video.completed', video: completed }, { sign: 'derived', token });
 	assert.ok(repeat.status >= 200 && repeat.status < 300, `repeated delivery answered ${repeat.status} ${repeat.body}`);
 
@@ -83,6 +88,51 @@ export const EXAMPLES = {
 			assert.equal(typeof account.json.user_id, 'string');
 			const voices = ctx.output(run, 'List voices').map((i) => i.json.id);
 			assert.deepEqual(voices, ctx.sandbox.voices.map((v) => v.id));
+		},
+	},
+
+	'generate-and-wait.json': {
+		prepare(workflow) {
+			// the saved example polls every 10 s; 1 s keeps the suite fast (the sandbox finishes the render)
+			workflow.nodes.find((n) => n.name === 'Generate and wait').parameters.options.pollInterval = 1;
+		},
+		during(ctx) {
+			return ctx.completeRendersAfter(1500);
+		},
+		async check(run, ctx) {
+			const [video] = ctx.output(run, 'Generate and wait');
+			assert.equal(video.json.status, 'completed');
+			assert.equal(video.json.title, 'Hello from n8n');
+			assert.match(video.json.id, /^vid_/);
+			const binary = video.binary?.data;
+			assert.ok(binary, 'no binary "data" on the output item');
+			assert.equal(binary.mimeType, 'video/mp4');
+			assert.equal(binary.fileName, 'Hello from n8n.mp4');
+			const bytes = await ctx.binaryBytes(binary);
+			assert.equal(bytes.subarray(4, 8).toString('latin1'), 'ftyp');
+			assert.ok(bytes.equals(await ctx.mp4Bytes(video.json.id)), 'the MP4 in binary data differs from the sandbox file');
+			const polls = ctx.sandbox.requests.filter((r) => r.method === 'GET' && r.route.startsWith('/videos'));
+			assert.ok(polls.length >= 1, 'the render was never polled');
+		},
+	},
+
+	'manage-videos.json': {
+		during(ctx) {
+			ctx.state.creditsBeforeManage = ctx.sandbox.getAccount(ctx.token).credits;
+		},
+		check(run, ctx) {
+			const [started] = ctx.output(run, 'Start a render');
+			assert.match(started.json.id, /^vid_/);
+			assert.equal(ctx.output(run, 'Check its status')[0].json.id, started.json.id);
+			const [deleted] = ctx.output(run, 'Delete it (refunded)');
+			assert.equal(deleted.json.id, started.json.id);
+			assert.equal(deleted.json.deleted, true);
+			assert.equal(deleted.json.refunded, true);
+			assert.equal(ctx.sandbox.getVideo(started.json.id).deleted, true);
+			assert.equal(ctx.sandbox.getAccount(ctx.token).credits, ctx.state.creditsBeforeManage, 'credits were not refunded');
+			const listed = ctx.output(run, 'List recent videos').map((i) => i.json.id);
+			assert.ok(listed.length >= 1 && listed.length <= 5, `listed ${listed.length} videos`);
+			assert.ok(!listed.includes(started.json.id), 'the deleted video is still listed');
 		},
 	},
 
