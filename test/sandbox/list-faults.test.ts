@@ -215,14 +215,15 @@ describe('fault injection, request log, latency', () => {
 	});
 
 	it('latencyMs delays every API response', async () => {
-		sb.setLatency(120);
+		sb.setLatency(1200);
 		const t0 = Date.now();
 		expect((await api(sb, 'GET', '/me')).status).toBe(200);
-		expect(Date.now() - t0).toBeGreaterThanOrEqual(110);
+		expect(Date.now() - t0).toBeGreaterThanOrEqual(1190);
 		sb.setLatency(0);
 		const t1 = Date.now();
 		await api(sb, 'GET', '/me');
-		expect(Date.now() - t1).toBeLessThan(100);
+		// Generous bound: only "no added delay" is asserted, not the speed of a busy CI machine.
+		expect(Date.now() - t1).toBeLessThan(1000);
 		const slow = await startSandbox({ latencyMs: 80 });
 		try {
 			const t2 = Date.now();

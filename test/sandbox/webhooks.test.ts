@@ -86,8 +86,8 @@ describe('webhooks', () => {
 		const gap1 = got[1].at - got[0].at;
 		const gap2 = got[2].at - got[1].at;
 		expect(gap1).toBeGreaterThanOrEqual(35);
+		// Lower bounds only: timers never fire early, but a busy machine can make any gap longer.
 		expect(gap2).toBeGreaterThanOrEqual(75);
-		expect(gap2).toBeGreaterThan(gap1);
 		// the same delivery, byte for byte
 		expect(got[1].raw.equals(got[0].raw)).toBe(true);
 		expect(got[2].headers['x-vlogme-delivery']).toBe(got[0].headers['x-vlogme-delivery']);
