@@ -28,6 +28,9 @@ import {
 export const N8N_2_VERSION = '2.41.1';
 /** The last 1.x release; it runs on the machine's Node 20. */
 export const N8N_1_VERSION = '1.123.81';
+/** n8n 1.x's n8n-nodes-base takes xlsx from a URL outside the npm registry (unreachable here and
+ * on CI); the registry's own last xlsx stands in (it only serves the Spreadsheet File node). */
+export const N8N_1_OVERRIDES = { xlsx: '0.18.5' };
 /** Node for n8n 2.x (which needs Node >= 24), installed from the npm registry's node-<os>-<arch> package. */
 export const NODE_24_VERSION = '24.22.3';
 
@@ -135,9 +138,9 @@ function nodePackageName() {
 	return `node-${process.platform}-${arch}`;
 }
 
-async function npmInstall(dir, specs, env, what) {
+async function npmInstall(dir, specs, env, what, overrides) {
 	mkdirSync(dir, { recursive: true });
-	writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'vlogme-e2e-install', private: true }));
+	writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'vlogme-e2e-install', private: true, ...(overrides ? { overrides } : {}) }));
 	must(
 		await run(NPM, ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', ...specs], {
 			cwd: dir,
@@ -152,7 +155,7 @@ async function npmInstall(dir, specs, env, what) {
  * n8n (and, for 2.x, Node 24) in the cache. Returns { nodeBin, n8nJs, n8nDir, cold, ms }.
  * Any failure here throws: the suite must never pass without the real n8n.
  */
-async function ensureN8n(n8nVersion, bundledNode) {
+async function ensureN8n(n8nVersion, bundledNode, overrides) {
 	const key = bundledNode ? n8nVersion : `${n8nVersion}-node-abi${process.versions.modules}`;
 	const dir = path.join(cacheRoot(), key);
 	const layout = (base) => {
@@ -181,7 +184,7 @@ async function ensureN8n(n8nVersion, bundledNode) {
 				};
 			}
 			log(`installing n8n ${n8nVersion} (npm install --ignore-scripts)`);
-			await npmInstall(path.join(tmp, 'n8n'), [`n8n@${n8nVersion}`], env, `npm install n8n@${n8nVersion}`);
+			await npmInstall(path.join(tmp, 'n8n'), [`n8n@${n8nVersion}`], env, `npm install n8n@${n8nVersion}`, overrides);
 			log('building sqlite3 for this Node (npm rebuild sqlite3)');
 			must(
 				await run(NPM, ['rebuild', 'sqlite3'], { cwd: path.join(tmp, 'n8n'), env, timeoutMs: 20 * 60_000 }),
@@ -189,7 +192,7 @@ async function ensureN8n(n8nVersion, bundledNode) {
 			);
 			const printed = must(await run(paths.nodeBin, [paths.n8nJs, '--version'], { env, timeoutMs: 60_000 }), 'n8n --version');
 			assert.ok(printed.stdout.includes(n8nVersion), `n8n --version printed ${printed.stdout.trim()}`);
-			return { n8n: n8nVersion, node: bundledNode ? NODE_24_VERSION : process.version };
+			return { n8n: n8nVersion, node: bundledNode ? NODE_24_VERSION : process.version, overrides };
 		},
 		log,
 	);
@@ -210,9 +213,9 @@ function examplesList() {
 const settled = (execution) => execution.finished || ['success', 'error', 'crashed', 'canceled'].includes(execution.status);
 const isTriggerWorkflow = (workflow) => workflow.nodes.some((n) => n.type === TRIGGER_TYPE);
 
-async function runTarget({ label, n8nVersion, bundledNode, webhooks }, pack, timings) {
+async function runTarget({ label, n8nVersion, bundledNode, webhooks, overrides }, pack, timings) {
 	const t0 = Date.now();
-	const install = await ensureN8n(n8nVersion, bundledNode);
+	const install = await ensureN8n(n8nVersion, bundledNode, overrides);
 	timings.push({ target: label, phase: `install (${install.cold ? 'cold' : 'warm: cache hit'})`, ms: Date.now() - t0 });
 	const nodeVersion = must(await run(install.nodeBin, ['--version']), 'node --version').stdout.trim();
 	log(`${label}: n8n ${n8nVersion} on Node ${nodeVersion} from ${path.dirname(path.dirname(install.n8nDir))}`);
@@ -509,7 +512,7 @@ async function main() {
 	const only = process.env.VLOGME_E2E_ONLY;
 	const targets = [
 		{ label: 'n8n-2.x', n8nVersion: N8N_2_VERSION, bundledNode: true, webhooks: true },
-		{ label: 'n8n-1.x', n8nVersion: N8N_1_VERSION, bundledNode: false, webhooks: false },
+		{ label: 'n8n-1.x', n8nVersion: N8N_1_VERSION, bundledNode: false, webhooks: false, overrides: N8N_1_OVERRIDES },
 	].filter((t) => !only || t.label === `n8n-${only}.x`);
 	log(`cache: ${cacheRoot()}`);
 
