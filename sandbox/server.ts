@@ -96,6 +96,10 @@ export interface SandboxVideo {
 	credits_charged: number;
 	duration_seconds: number;
 	voice_id: string | null;
+	/** The inputs given by URL or text, echoed back (base64 assets are not). */
+	script: string | null;
+	portrait_url: string | null;
+	audio_url: string | null;
 	emotion_preset: EmotionPreset;
 	live_subtitles: boolean;
 	video_url: string | null;
@@ -1316,6 +1320,9 @@ class SandboxImpl implements Sandbox {
 			credits_charged: rec.creditsCharged,
 			duration_seconds: rec.durationSeconds,
 			voice_id: rec.voiceId,
+			script: typeof rec.request.script === 'string' ? rec.request.script : null,
+			portrait_url: typeof rec.request.portrait_url === 'string' ? rec.request.portrait_url : null,
+			audio_url: typeof rec.request.audio_url === 'string' ? rec.request.audio_url : null,
 			emotion_preset: rec.emotionPreset,
 			live_subtitles: rec.liveSubtitles,
 			video_url: videoUrl,

@@ -182,7 +182,8 @@ describe('Video → Generate', () => {
 		['insufficient_credits', () => {}, SANDBOX_TOKENS.broke, /insufficient_credits/, /needs about 10 credits.*Top up/],
 		['invalid_input (unknown voice)', () => {}, undefined, /invalid_input/, /parameters/],
 		['internal_error', () => sandbox.injectFault({ kind: 'server_error', method: 'POST', path: '/videos' }), undefined, /internal_error/, /Vlogme had a problem/],
-		['an HTML 502 page', () => sandbox.injectFault({ kind: 'html_502', method: 'POST', path: '/videos' }), undefined, /HTML page instead of JSON/, /Vlogme had a problem/],
+		// A gateway error leaves open whether the render was made: the node looks, and says so.
+		['an HTML 502 page', () => sandbox.injectFault({ kind: 'html_502', method: 'POST', path: '/videos' }), undefined, /HTML page instead of JSON/, /may have been created.*not sent again/],
 	];
 
 	test.each(apiErrors)('%s becomes a readable error without the token', async (name, setup, token, message, description) => {
@@ -195,6 +196,40 @@ describe('Video → Generate', () => {
 		expect(String(error!.description)).toMatch(description);
 		expect(everything(result)).not.toContain(token ?? TOKEN);
 		expect(posts()).toHaveLength(1);
+	});
+
+	test('an ambiguous create (connection dropped after the POST was processed) is never resent: the render is found and returned', async () => {
+		const token = sandbox.addAccount({ plan: 'pro', credits: 1000 });
+		sandbox.injectFault({ kind: 'drop_after', method: 'POST', path: '/videos' });
+		const result = await run(generate({ additionalFields: { title: 'Lost answer' } }), [{}], { token });
+		expect(result.nodeError('Vlogme')).toBeUndefined();
+		const [item] = result.output('Vlogme');
+		expect(item.json).toMatchObject({ title: 'Lost answer', status: 'preparing', recovered: true });
+		expect(posts()).toHaveLength(1);
+		expect(sandbox.getAccount(token)!.credits).toBe(1000 - Number(item.json.credits_charged));
+		expect(sandbox.getVideo(String(item.json.id))).toBeDefined();
+	});
+
+	test('an ambiguous create whose render cannot be identified fails saying it may exist, without resending', async () => {
+		const token = sandbox.addAccount({ plan: 'pro', credits: 1000 });
+		sandbox.injectFault({ kind: 'drop', method: 'POST', path: '/videos' });
+		const result = await run(generate(), [{}], { token });
+		const error = result.nodeError('Vlogme')!;
+		expect(error.message).toMatch(/Could not reach Vlogme/);
+		expect(String(error.description)).toMatch(/may have been created.*not sent again.*Get Many/);
+		expect(posts()).toHaveLength(1);
+		expect(sandbox.getAccount(token)!.credits).toBe(1000);
+	});
+
+	test('two ambiguous creates in one batch each get their own render back', async () => {
+		const token = sandbox.addAccount({ plan: 'pro', credits: 1000 });
+		sandbox.injectFault({ kind: 'drop_after', method: 'POST', path: '/videos', times: 2 });
+		const result = await run(generate({ script: '={{ $json.script }}', options: { concurrency: 1 } }), [{ json: { script: 'one' } }, { json: { script: 'two' } }], { token });
+		const out = result.output('Vlogme');
+		expect(out).toHaveLength(2);
+		expect(out.every((i) => i.json.recovered === true)).toBe(true);
+		expect(new Set(out.map((i) => i.json.id)).size).toBe(2);
+		expect(posts()).toHaveLength(2);
 	});
 
 	test('invalid_asset names the asset', async () => {

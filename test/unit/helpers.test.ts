@@ -152,3 +152,24 @@ test('fileNameFor: title, else id; unsafe characters replaced', () => {
 	expect(fileNameFor({ id: 'vid_1', title: 'My: video/1?' })).toBe('My_ video_1_.mp4');
 	expect(fileNameFor({ id: 'vid_1', title: '  ' })).toBe('vid_1.mp4');
 });
+
+describe('findCandidates (ambiguous-create recovery)', () => {
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const { findCandidates } = require('../../nodes/Vlogme/helpers/recovery') as typeof import('../../nodes/Vlogme/helpers/recovery');
+	const now = Date.parse('2026-12-04T12:00:00Z');
+	const body = { portrait_url: 'https://x/p.jpg', script: 'Hello', voice_id: 'v1' };
+	const video = (extra: Record<string, unknown>) => ({ id: 'vid_a', created_at: '2026-12-04T12:00:01Z', voice_id: 'v1', script: 'Hello', portrait_url: 'https://x/p.jpg', ...extra });
+
+	test('a render made after the request with the same script, portrait and voice matches', () => {
+		expect(findCandidates(body, [video({})], now, new Set())).toHaveLength(1);
+	});
+	test('older renders, other scripts, other voices and renders already claimed do not', () => {
+		expect(findCandidates(body, [video({ created_at: '2026-12-04T11:58:00Z' })], now, new Set())).toHaveLength(0);
+		expect(findCandidates(body, [video({ script: 'Other' })], now, new Set())).toHaveLength(0);
+		expect(findCandidates(body, [video({ voice_id: 'v2' })], now, new Set())).toHaveLength(0);
+		expect(findCandidates(body, [video({})], now, new Set(['vid_a']))).toHaveLength(0);
+	});
+	test('without any specific field in common (only voice), nothing is claimed', () => {
+		expect(findCandidates(body, [{ id: 'vid_b', created_at: '2026-12-04T12:00:01Z', voice_id: 'v1' }], now, new Set())).toHaveLength(0);
+	});
+});

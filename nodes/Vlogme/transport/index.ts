@@ -94,7 +94,7 @@ export async function vlogmeApiRequest(this: VlogmeContext, request: VlogmeReque
 			continue;
 		}
 		const summary = summarizeApiError(status, response.body, request.context);
-		throw new NodeApiError(
+		const apiError = new NodeApiError(
 			this.getNode(),
 			{ code: summary.code, message: redact(summary.message, token), status } as JsonObject,
 			{
@@ -104,7 +104,21 @@ export async function vlogmeApiRequest(this: VlogmeContext, request: VlogmeReque
 				itemIndex: request.itemIndex,
 			},
 		);
+		// A gateway that gave up (502, 504) says nothing about whether Vlogme acted on the request.
+		apiError.context.outcomeUnknown = status === 502 || status === 504;
+		throw apiError;
 	}
+}
+
+/** Connection errors where the request cannot have reached Vlogme: nothing happened there. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ERR_INVALID_URL', 'CERT_HAS_EXPIRED']);
+
+/**
+ * True when a request failed in a way that leaves open whether Vlogme acted on it (the connection
+ * broke after sending, a gateway timed out). For a create, the render may exist and be charged.
+ */
+export function outcomeUnknown(error: unknown): boolean {
+	return (error as NodeApiError | undefined)?.context?.outcomeUnknown === true;
 }
 
 /** Follows the list cursor until `limit` items (or all of them) are collected. */
@@ -159,17 +173,23 @@ export async function pause(ms: number, signal?: AbortSignal): Promise<void> {
 function networkError(context: VlogmeContext, error: Error, request: VlogmeRequest, token?: string): NodeApiError {
 	const code = networkErrorCode(error) ?? 'network_error';
 	const reason = redact(error.message ?? String(error), token);
-	const isCreate = request.method === 'POST';
-	const description = isCreate
-		? 'The request to create the render may or may not have reached Vlogme, so it was not sent again (a second attempt could charge twice). Check the Vlogme dashboard or the node’s Video → Get Many before running it again.'
-		: 'Check the Base URL in the Vlogme API credential and that this n8n can reach it.';
-	return new NodeApiError(
-		context.getNode(),
-		{ code, message: reason } as JsonObject,
-		{
-			message: `Could not reach Vlogme: ${reason} [${code}]`,
-			description,
-			itemIndex: request.itemIndex,
-		},
-	);
+	const notSent = NOT_SENT_CODES.has(code);
+	let description = 'Check the Base URL in the Vlogme API credential and that this n8n can reach it.';
+	if (request.method === 'POST') {
+		description = notSent
+			? 'The connection could not be opened, so nothing reached Vlogme and nothing was charged. Check the Base URL in the Vlogme API credential.'
+			: 'The connection broke after the request was sent, so the render may or may not exist. It was not sent again (a second attempt could charge twice).';
+	}
+	const message = `Could not reach Vlogme: ${reason} [${code}]`;
+	// NodeApiError swaps any message that mentions a system code (ECONNRESET, …) for generic text.
+	// Its messageMapping is applied first and is not rescanned, so a short message mapped to the
+	// full one keeps ours, which says what the failure means for a render.
+	const nodeError = new NodeApiError(context.getNode(), { message } as JsonObject, {
+		message: 'Could not reach Vlogme',
+		messageMapping: { 'Could not reach Vlogme': message },
+		description,
+		itemIndex: request.itemIndex,
+	});
+	nodeError.context.outcomeUnknown = !notSent;
+	return nodeError;
 }

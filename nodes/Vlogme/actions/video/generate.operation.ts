@@ -11,7 +11,10 @@ import {
 } from '../../helpers/generateRequest';
 import { maxWaitMs, pollIntervalMs } from '../../helpers/polling';
 import { callbackUnreachable } from '../../helpers/reachability';
-import { getBaseUrl, vlogmeApiRequest } from '../../transport';
+import { toNodeError } from '../../helpers/nodeErrors';
+import { findCandidates } from '../../helpers/recovery';
+import { readListPage } from '../../helpers/lists';
+import { getBaseUrl, outcomeUnknown, pause, vlogmeApiRequest } from '../../transport';
 import { failedRenderError, waitForRenders, type RenderOutcome, type WaitSettings } from './waitForRenders';
 
 export type WaitMode = 'none' | 'poll' | 'webhook';
@@ -135,20 +138,68 @@ async function resumeUrlFor(this: IExecuteFunctions, itemIndex: number, body: ID
 	return resumeUrl;
 }
 
+// Renders created by each node run, so that recovering one item's render never claims another's.
+const createdByRun = new WeakMap<object, Set<string>>();
+
+function createdIn(context: IExecuteFunctions): Set<string> {
+	let ids = createdByRun.get(context);
+	if (!ids) createdByRun.set(context, (ids = new Set()));
+	return ids;
+}
+
 /** Video → Generate: one POST /videos, never repeated (credits are charged when it succeeds). */
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
 	prepared: PreparedGenerate,
 ): Promise<INodeExecutionData[]> {
-	const video = await vlogmeApiRequest.call(this, {
-		method: 'POST',
-		path: '/videos',
-		body: prepared.body,
-		itemIndex,
-		context: { creditsNeeded: estimateCredits(prepared.body) },
-	});
+	const startedAt = Date.now();
+	let video: IDataObject;
+	try {
+		video = await vlogmeApiRequest.call(this, {
+			method: 'POST',
+			path: '/videos',
+			body: prepared.body,
+			itemIndex,
+			context: { creditsNeeded: estimateCredits(prepared.body) },
+		});
+	} catch (error) {
+		if (!outcomeUnknown(error)) throw toNodeError(this.getNode(), error, itemIndex);
+		video = await recoverRender.call(this, itemIndex, prepared.body, startedAt, error as NodeOperationError);
+	}
+	createdIn(this).add(String(video.id));
 	return [{ json: video, pairedItem: { item: itemIndex } }];
+}
+
+/**
+ * The create's answer was lost (connection broken after sending, gateway timeout). Sending it again
+ * could charge twice, so instead look among the newest renders for the one it made. Exactly one
+ * match is returned, marked `recovered`; otherwise the error says the render may exist.
+ */
+async function recoverRender(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	body: IDataObject,
+	startedAt: number,
+	original: NodeOperationError,
+): Promise<IDataObject> {
+	let candidates: IDataObject[] = [];
+	for (let attempt = 0; attempt < 2; attempt++) {
+		if (attempt > 0) await pause(1000, this.getExecutionCancelSignal());
+		try {
+			const list = await vlogmeApiRequest.call(this, { method: 'GET', path: '/videos', qs: { limit: 100 }, itemIndex });
+			candidates = findCandidates(body, readListPage(list.__list ?? list).items, startedAt, createdIn(this));
+		} catch {
+			candidates = [];
+		}
+		if (candidates.length === 1) return { ...candidates[0], recovered: true };
+		if (candidates.length > 1) break;
+	}
+	const seen = candidates.length > 1 ? ` Possible matches: ${candidates.map((c) => String(c.id)).join(', ')}.` : '';
+	original.description =
+		`The connection to Vlogme broke after the render was requested, so it may have been created and charged.${seen} ` +
+		'It was not sent again, to avoid paying twice. Check Video → Get Many (newest first) before running this item again.';
+	throw original;
 }
 
 /**
