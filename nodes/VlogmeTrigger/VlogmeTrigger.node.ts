@@ -10,7 +10,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, NodeConnectionTypes } from 'n8n-workflow';
 
-import { verifyVlogmeSignature } from '../Vlogme/helpers/signature';
+import { MAX_DELIVERY_BYTES, verifyVlogmeSignature } from '../Vlogme/helpers/signature';
 import { CREDENTIAL_NAME, vlogmeApiRequest } from '../Vlogme/transport';
 import { downloadVideo } from '../Vlogme/transport/download';
 import {
@@ -140,6 +140,10 @@ export class VlogmeTrigger implements INodeType {
 
 		// The signature covers the bytes as sent, so it is checked on the raw body, before parsing.
 		const rawBody = toBuffer((request as { rawBody?: unknown }).rawBody);
+		if (rawBody.length > MAX_DELIVERY_BYTES) {
+			response.status(413).json({ message: 'payload too large' });
+			return { noWebhookResponse: true };
+		}
 		const signature = this.getHeaderData()[SIGNATURE_HEADER];
 		if (!verifyVlogmeSignature(rawBody, signature, token)) {
 			response.status(401).json({ message: 'invalid signature' });

@@ -51,3 +51,9 @@ export function verifyVlogmeSignature(
 		return false;
 	}
 }
+
+/**
+ * Vlogme's deliveries are a few kilobytes. Anything over this is refused before the HMAC is even
+ * computed, so an anonymous sender cannot make n8n hash or parse megabytes per request.
+ */
+export const MAX_DELIVERY_BYTES = 1024 * 1024;

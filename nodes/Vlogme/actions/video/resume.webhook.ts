@@ -1,7 +1,7 @@
 import type { IDataObject, INodeExecutionData, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
 import { EVENT_FAILED, readFinishedRender } from '../../../VlogmeTrigger/delivery';
-import { verifyVlogmeSignature } from '../../helpers/signature';
+import { MAX_DELIVERY_BYTES, verifyVlogmeSignature } from '../../helpers/signature';
 import { CREDENTIAL_NAME, vlogmeApiRequest } from '../../transport';
 import { downloadVideo } from '../../transport/download';
 
@@ -17,6 +17,10 @@ export async function resumeFromCallback(this: IWebhookFunctions): Promise<IWebh
 	const response = this.getResponseObject();
 	const credentials = await this.getCredentials(CREDENTIAL_NAME);
 	const rawBody = (request as unknown as { rawBody?: Buffer }).rawBody;
+	if (rawBody && rawBody.length > MAX_DELIVERY_BYTES) {
+		response.status(413).json({ message: 'payload too large' });
+		return { noWebhookResponse: true };
+	}
 	const signature = request.headers['x-vlogme-signature'];
 	if (!rawBody || !verifyVlogmeSignature(rawBody, signature, String(credentials.apiToken ?? ''))) {
 		response.status(401).json({ message: 'invalid signature' });
