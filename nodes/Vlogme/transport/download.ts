@@ -54,7 +54,15 @@ export async function downloadVideo(
 	}
 
 	const expectedBytes = Number(response.headers['content-length']);
-	const binary = await this.helpers.prepareBinaryData(response.body, fileNameFor(video), 'video/mp4');
+	let binary: IBinaryData;
+	try {
+		binary = await this.helpers.prepareBinaryData(response.body, fileNameFor(video), 'video/mp4');
+	} catch (error) {
+		throw new NodeOperationError(this.getNode(), `The download of video ${id} broke off before the end`, {
+			itemIndex,
+			description: `The partial file was not added to the item (${(error as Error).message}). Run the node again to download the video once more.`,
+		});
+	}
 	// A connection cut mid-way must not pass for a complete video.
 	if (Number.isFinite(expectedBytes) && expectedBytes > 0 && binary.bytes !== undefined && binary.bytes !== expectedBytes) {
 		throw new NodeOperationError(
