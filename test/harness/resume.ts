@@ -51,9 +51,8 @@ export class WaitingExecutions {
 		const pkg = await loadPackage();
 		const credentialsHelper = new TestCredentialsHelper(pkg.credentialTypes, options.credentials ?? {});
 		let done = false;
-
-		const continueExecution = async (run: IRun, additionalData: IWorkflowExecuteAdditionalData): Promise<RunResult> => {
-			const workflow = new Workflow({
+		const newWorkflow = () =>
+			new Workflow({
 				id: workflowData.id,
 				nodes: workflowData.nodes,
 				connections: workflowData.connections,
@@ -61,6 +60,9 @@ export class WaitingExecutions {
 				nodeTypes: pkg.nodeTypes,
 				settings: workflowData.settings,
 			});
+
+		const continueExecution = async (run: IRun, additionalData: IWorkflowExecuteAdditionalData): Promise<RunResult> => {
+			const workflow = newWorkflow();
 			const hooks = new ExecutionLifecycleHooks('webhook', executionId, workflowData);
 			let resolveRun!: (r: IRun) => void;
 			const finished = new Promise<IRun>((resolve) => (resolveRun = resolve));
@@ -77,14 +79,7 @@ export class WaitingExecutions {
 			}
 			const run = first.run;
 			const lastNodeName = run.data.resultData.lastNodeExecuted!;
-			const workflow = new Workflow({
-				id: workflowData.id,
-				nodes: workflowData.nodes,
-				connections: workflowData.connections,
-				active: false,
-				nodeTypes: pkg.nodeTypes,
-				settings: workflowData.settings,
-			});
+			const workflow = newWorkflow();
 			const node = workflow.getNode(lastNodeName)!;
 			const nodeType = NodeHelpers.getVersionedNodeType(workflow.nodeTypes.getByName(node.type), node.typeVersion);
 			const description = (nodeType.description.webhooks ?? []).find((w) => w.restartWebhook) as IWebhookDescription;

@@ -43,6 +43,16 @@ export const videoOperations: INodeProperties = {
 	default: 'generate',
 };
 
+/** The same Concurrency option in each operation's Options: items run at most this many at once. */
+const concurrencyOption = (verb: string, noun: string): INodeProperties => ({
+	displayName: 'Concurrency',
+	name: 'concurrency',
+	type: 'number',
+	typeOptions: { minValue: 1, maxValue: 20 },
+	default: 5,
+	description: `How many ${noun} to ${verb} at the same time when the node gets many items`,
+});
+
 const videoId = (operation: string): INodeProperties => ({
 	displayName: 'Video ID',
 	name: 'videoId',
@@ -272,14 +282,7 @@ const generateFields: INodeProperties[] = [
 		default: {},
 		displayOptions: show(['generate']),
 		options: [
-			{
-				displayName: 'Concurrency',
-				name: 'concurrency',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 20 },
-				default: 5,
-				description: 'How many renders to submit at the same time when the node gets many items',
-			},
+			concurrencyOption('submit', 'renders'),
 			{
 				displayName: 'Delete on Timeout',
 				name: 'deleteOnTimeout',
@@ -336,14 +339,7 @@ const getFields: INodeProperties[] = [
 		default: {},
 		displayOptions: show(['get']),
 		options: [
-			{
-				displayName: 'Concurrency',
-				name: 'concurrency',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 20 },
-				default: 5,
-				description: 'How many videos to fetch at the same time when the node gets many items',
-			},
+			concurrencyOption('fetch', 'videos'),
 			{
 				displayName: 'Download Video',
 				name: 'downloadVideo',
@@ -372,14 +368,7 @@ const deleteFields: INodeProperties[] = [
 		default: {},
 		displayOptions: show(['delete']),
 		options: [
-			{
-				displayName: 'Concurrency',
-				name: 'concurrency',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 20 },
-				default: 5,
-				description: 'How many videos to delete at the same time when the node gets many items',
-			},
+			concurrencyOption('delete', 'videos'),
 		],
 	},
 ];
