@@ -31,6 +31,9 @@ export const N8N_1_VERSION = '1.123.81';
 /** n8n 1.x's n8n-nodes-base takes xlsx from a URL outside the npm registry (unreachable here and
  * on CI); the registry's own last xlsx stands in (it only serves the Spreadsheet File node). */
 export const N8N_1_OVERRIDES = { xlsx: '0.18.5' };
+/** n8n 1.123.x defaults to the `vm` expression engine, whose isolated-vm 6.2 needs Node >= 22 (no
+ * build or prebuilt binary for Node 20): on Node 20, n8n 1.x only starts with the legacy engine. */
+export const N8N_1_ENV = { N8N_EXPRESSION_ENGINE: 'legacy' };
 /** Node for n8n 2.x (which needs Node >= 24), installed from the npm registry's node-<os>-<arch> package. */
 export const NODE_24_VERSION = '24.22.3';
 
@@ -213,7 +216,7 @@ function examplesList() {
 const settled = (execution) => execution.finished || ['success', 'error', 'crashed', 'canceled'].includes(execution.status);
 const isTriggerWorkflow = (workflow) => workflow.nodes.some((n) => n.type === TRIGGER_TYPE);
 
-async function runTarget({ label, n8nVersion, bundledNode, webhooks, overrides }, pack, timings) {
+async function runTarget({ label, n8nVersion, bundledNode, webhooks, overrides, extraEnv = {} }, pack, timings) {
 	const t0 = Date.now();
 	const install = await ensureN8n(n8nVersion, bundledNode, overrides);
 	timings.push({ target: label, phase: `install (${install.cold ? 'cold' : 'warm: cache hit'})`, ms: Date.now() - t0 });
@@ -271,6 +274,8 @@ async function runTarget({ label, n8nVersion, bundledNode, webhooks, overrides }
 		WEBHOOK_URL: baseUrl,
 		N8N_SECURE_COOKIE: 'false',
 		N8N_RESTRICT_FILE_ACCESS_TO: filesDir,
+		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
+		...extraEnv,
 	};
 	const n8n = (args, timeoutMs = 180_000) => run(install.nodeBin, [install.n8nJs, ...args], { cwd: userFolder, env, timeoutMs });
 	const importFile = path.join(userFolder, 'import.json');
@@ -512,7 +517,7 @@ async function main() {
 	const only = process.env.VLOGME_E2E_ONLY;
 	const targets = [
 		{ label: 'n8n-2.x', n8nVersion: N8N_2_VERSION, bundledNode: true, webhooks: true },
-		{ label: 'n8n-1.x', n8nVersion: N8N_1_VERSION, bundledNode: false, webhooks: false, overrides: N8N_1_OVERRIDES },
+		{ label: 'n8n-1.x', n8nVersion: N8N_1_VERSION, bundledNode: false, webhooks: false, overrides: N8N_1_OVERRIDES, extraEnv: N8N_1_ENV },
 	].filter((t) => !only || t.label === `n8n-${only}.x`);
 	log(`cache: ${cacheRoot()}`);
 
