@@ -1,6 +1,6 @@
 // Helpers of the end-to-end runner: child processes (bounded, always killed), the install cache, ports.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -146,6 +146,16 @@ export async function cachedFolder(dir, build, log) {
 	if (existsSync(marker)) return { dir, cold: false, ms: 0 };
 	if (existsSync(dir)) rmSync(dir, { recursive: true, force: true }); // left without its marker
 	mkdirSync(path.dirname(dir), { recursive: true });
+	// half-finished installs of runs that were killed: their process is gone
+	for (const entry of readdirSync(path.dirname(dir))) {
+		const match = entry.startsWith(`${path.basename(dir)}.partial-`) && /\.partial-(\d+)-/.exec(entry);
+		if (!match) continue;
+		try {
+			process.kill(Number(match[1]), 0);
+		} catch {
+			rmSync(path.join(path.dirname(dir), entry), { recursive: true, force: true });
+		}
+	}
 	const tmp = `${dir}.partial-${process.pid}-${Date.now()}`;
 	mkdirSync(tmp, { recursive: true });
 	const started = Date.now();
