@@ -280,7 +280,7 @@ describe('findings (expected to fail until the node is fixed)', () => {
 	// A Face Restore that is only spaces, or a boolean from an expression, is not a number from 0
 	// to 1; the node turns ' ' into 0 and true into 1 (Number()) and sends it.
 	const base: GenerateInput = { portraitSource: 'url', portraitUrl: 'https://example.com/p.jpg', speechSource: 'audioUrl', audioUrl: 'https://example.com/a.mp3' };
-	test.failing('BUG: Face Restore of only whitespace is rejected or left out, not sent as 0', () => {
+	test('Face Restore of only whitespace is rejected or left out, not sent as 0', () => {
 		let body: IDataObject | undefined;
 		try {
 			body = buildGenerateBody({ ...base, faceRestore: '  ' as unknown as number });
@@ -289,7 +289,7 @@ describe('findings (expected to fail until the node is fixed)', () => {
 		}
 		expect(body).not.toHaveProperty('face_restore');
 	});
-	test.failing('BUG: Face Restore of true / false is rejected, not sent as 1 / 0', () => {
+	test('Face Restore of true / false is rejected, not sent as 1 / 0', () => {
 		expect(() => buildGenerateBody({ ...base, faceRestore: true as unknown as number })).toThrow(GenerateInputError);
 	});
 });

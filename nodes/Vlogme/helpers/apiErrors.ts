@@ -40,6 +40,17 @@ function isObject(value: unknown): value is IDataObject {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+function nonBlank(value: unknown): string | undefined {
+	return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+/** API messages are shown whole up to this length; longer ones are cut, so errors stay readable. */
+const MAX_MESSAGE_LENGTH = 1000;
+
+function shorten(text: string): string {
+	return text.length > MAX_MESSAGE_LENGTH ? `${text.slice(0, MAX_MESSAGE_LENGTH)}…` : text;
+}
+
 /** Reads `{ error: { code, message } }`; tolerates a JSON string body and anything else. */
 function readApiError(body: unknown): { code?: string; message?: string } {
 	let parsed = body;
@@ -53,14 +64,9 @@ function readApiError(body: unknown): { code?: string; message?: string } {
 	if (!isObject(parsed)) return {};
 	const error = parsed.error;
 	if (isObject(error)) {
-		return {
-			code: typeof error.code === 'string' ? error.code : undefined,
-			message: typeof error.message === 'string' ? error.message : undefined,
-		};
+		return { code: nonBlank(error.code), message: nonBlank(error.message) };
 	}
-	if (typeof error === 'string') return { message: error };
-	if (typeof parsed.message === 'string') return { message: parsed.message };
-	return {};
+	return { message: nonBlank(error) ?? nonBlank(parsed.message) };
 }
 
 function codeForStatus(status: number): string {
@@ -77,18 +83,23 @@ function codeForStatus(status: number): string {
 export function summarizeApiError(status: number, body: unknown, context: ApiErrorContext = {}): ApiErrorSummary {
 	const parsed = readApiError(body);
 	const code = parsed.code ?? codeForStatus(status);
-	let message = parsed.message ?? `Vlogme answered with HTTP ${status} and no error details`;
+	let message = parsed.message ? shorten(parsed.message) : `Vlogme answered with HTTP ${status} and no error details`;
 	if (!parsed.message && typeof body === 'string' && /<html|<!doctype/i.test(body)) {
 		message = `Vlogme answered with HTTP ${status} and an HTML page instead of JSON (a proxy or gateway error)`;
 	}
-	let description = HINTS[code] ?? (status >= 500 ? HINTS.internal_error : 'Check the node’s parameters.');
+	// Own keys only: an API code such as "constructor" must not find Object.prototype members.
+	let description = Object.prototype.hasOwnProperty.call(HINTS, code)
+		? HINTS[code]
+		: status >= 500
+			? HINTS.internal_error
+			: 'Check the node’s parameters.';
 	if (code === 'insufficient_credits' && context.creditsNeeded !== undefined) {
 		description = `This render needs about ${context.creditsNeeded} credits. ${description}`;
 	}
 	if (code === 'not_found' && context.videoId) {
 		description = `No video with ID "${context.videoId}". ${description}`;
 	}
-	return { code, message: `${message} [${code}]`, description, httpCode: status };
+	return { code: shorten(code), message: `${message} [${shorten(code)}]`, description, httpCode: status };
 }
 
 /** Removes a secret from any text before it can reach an error message, an output or a log. */

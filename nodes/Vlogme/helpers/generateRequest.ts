@@ -121,8 +121,9 @@ export function buildGenerateBody(input: GenerateInput): IDataObject {
 		body.live_subtitles = input.liveSubtitles;
 	}
 
-	if (input.faceRestore !== undefined && input.faceRestore !== null && String(input.faceRestore) !== '') {
-		const value = Number(input.faceRestore);
+	// Empty (or blank, from an expression) means not set; anything else must be a number 0–1.
+	if (input.faceRestore !== undefined && input.faceRestore !== null && String(input.faceRestore).trim() !== '') {
+		const value = typeof input.faceRestore === 'boolean' ? Number.NaN : Number(input.faceRestore);
 		if (!Number.isFinite(value) || value < 0 || value > 1) {
 			throw new GenerateInputError('Face Restore', `Face Restore must be between 0 and 1, got ${String(input.faceRestore)}`);
 		}
