@@ -231,6 +231,11 @@ export async function settle(
 		if (item.json.status === 'failed') outcomes.set(itemIndex, { error: failedRenderError(this, item.json, itemIndex) });
 		else renders.push({ itemIndex, id: String(item.json.id) });
 	}
-	for (const [itemIndex, outcome] of await waitForRenders.call(this, renders, settings)) outcomes.set(itemIndex, outcome);
+	const recovered = new Set(created.filter(({ item }) => item.json.recovered === true).map(({ itemIndex }) => itemIndex));
+	for (const [itemIndex, outcome] of await waitForRenders.call(this, renders, settings)) {
+		// Keep saying that this render was found again after its create answer was lost.
+		if ('item' in outcome && recovered.has(itemIndex)) outcome.item.json = { ...outcome.item.json, recovered: true };
+		outcomes.set(itemIndex, outcome);
+	}
 	return outcomes;
 }
