@@ -10,15 +10,18 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, NodeConnectionTypes } from 'n8n-workflow';
 
+import { toNodeError } from '../Vlogme/helpers/nodeErrors';
 import { MAX_DELIVERY_BYTES, verifyVlogmeSignature } from '../Vlogme/helpers/signature';
 import { CREDENTIAL_NAME, vlogmeApiRequest } from '../Vlogme/transport';
 import { downloadVideo } from '../Vlogme/transport/download';
 import {
+	claimInProcess,
 	deliveryKey,
 	EVENT_COMPLETED,
 	EVENT_FAILED,
 	readFinishedRender,
 	rememberDelivery,
+	releaseInProcess,
 } from './delivery';
 
 /** What this node keeps in the workflow's static data: ids and times only, never the token. */
@@ -164,25 +167,32 @@ export class VlogmeTrigger implements INodeType {
 		const data = this.getWorkflowStaticData('node') as TriggerStaticData;
 		const key = deliveryKey(render);
 		if (Array.isArray(data.seen) && data.seen.includes(key)) return {};
+		// Claimed before any await, so two copies of one delivery arriving together start one execution.
+		const node = this.getNode();
+		const trigger = `${this.getWorkflow().id ?? ''}:${node.webhookId ?? node.id}`;
+		if (!claimInProcess(trigger, key)) return {};
 
 		const item: INodeExecutionData = { json: { event: render.event, video: render.video } };
 		const download = this.getNodeParameter('downloadVideo', false) as boolean;
 		if (download && render.kind === EVENT_COMPLETED) {
-			// Never fetch a URL taken from the payload: ask the API for the video by id.
-			const fresh = await vlogmeApiRequest.call(this, {
-				method: 'GET',
-				path: `/videos/${encodeURIComponent(render.videoId)}`,
-				context: { videoId: render.videoId },
-			});
-			const property = (this.getNodeParameter('binaryPropertyName', 'data') as string).trim() || 'data';
-			item.binary = { [property]: await downloadVideo.call(this, fresh, 0) };
+			try {
+				// Never fetch a URL taken from the payload: ask the API for the video by id.
+				const fresh = await vlogmeApiRequest.call(this, {
+					method: 'GET',
+					path: `/videos/${encodeURIComponent(render.videoId)}`,
+					context: { videoId: render.videoId },
+				});
+				const property = (this.getNodeParameter('binaryPropertyName', 'data') as string).trim() || 'data';
+				item.binary = { [property]: await downloadVideo.call(this, fresh, 0) };
+			} catch (error) {
+				// Not remembered: the error answer makes Vlogme retry, and the retry can still start it.
+				releaseInProcess(trigger, key);
+				throw toNodeError(node, error, 0);
+			}
 		}
 
-		// Remembered only once the item is ready: a delivery whose download failed gets an error
-		// answer, so Vlogme retries it and the retry can still start the execution.
 		const remembered = rememberDelivery(data.seen, key);
-		if (remembered === undefined) return {};
-		data.seen = remembered;
+		if (remembered !== undefined) data.seen = remembered;
 		return { workflowData: [[item]] };
 	}
 }

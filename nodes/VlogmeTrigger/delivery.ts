@@ -60,3 +60,34 @@ export function rememberDelivery(
 	list.push(key);
 	return list.length > max ? list.slice(list.length - max) : list;
 }
+
+/**
+ * The same memory, kept in this n8n process as well.
+ *
+ * n8n 2.41 does not save static data that webhook() changed when that call starts an execution
+ * (building the execution's workflow resets the "changed" flag before the save), so static data
+ * alone forgets every delivery that started one. Memory here still drops retries that reach the
+ * same n8n process, which is where Vlogme's retries land unless n8n restarts or runs several
+ * webhook processes. Bounded: the most recent deliveries of the most recently used triggers.
+ */
+const MAX_TRIGGERS_REMEMBERED = 200;
+const inProcess = new Map<string, string[]>();
+
+/** Claims `key` for this trigger: false when it was seen (or is being handled) already. */
+export function claimInProcess(trigger: string, key: string): boolean {
+	const list = inProcess.get(trigger) ?? [];
+	if (list.includes(key)) return false;
+	list.push(key);
+	if (list.length > MAX_REMEMBERED_DELIVERIES) list.splice(0, list.length - MAX_REMEMBERED_DELIVERIES);
+	inProcess.delete(trigger);
+	inProcess.set(trigger, list);
+	if (inProcess.size > MAX_TRIGGERS_REMEMBERED) inProcess.delete(inProcess.keys().next().value as string);
+	return true;
+}
+
+/** Gives a claim back, when the delivery could not be handled and Vlogme should retry it. */
+export function releaseInProcess(trigger: string, key: string): void {
+	const list = inProcess.get(trigger);
+	const at = list?.indexOf(key) ?? -1;
+	if (list && at >= 0) list.splice(at, 1);
+}

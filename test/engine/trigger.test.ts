@@ -186,6 +186,27 @@ describe('retries and events', () => {
 		});
 	});
 
+	test('retries are still dropped when n8n loses the static data webhook() wrote (n8n 2.41 does)', async () => {
+		const trigger = await activeTrigger();
+		const body = completedBody('vid_lost_static');
+		expect((await sandbox.deliverWebhook(trigger.url, body)).status).toBe(200);
+		trigger.resetStaticData();
+		expect((await sandbox.deliverWebhook(trigger.url, body)).status).toBe(200);
+		trigger.resetStaticData();
+		expect((await sandbox.deliverWebhook(trigger.url, body)).status).toBe(200);
+		expect(trigger.executionCount).toBe(1);
+	});
+
+	test('two copies of one delivery arriving at the same moment start one execution', async () => {
+		const trigger = await activeTrigger({ downloadVideo: true });
+		const video = await createVideo(sandbox, {}, TOKEN);
+		const body = { event: 'video.completed', video: sandbox.completeNow(video.id) };
+		const statuses = await Promise.all([0, 1, 2].map(() => sandbox.deliverWebhook(trigger.url, body).then((r) => r.status)));
+		expect(statuses).toEqual([200, 200, 200]);
+		await trigger.idle();
+		expect(trigger.executionCount).toBe(1);
+	});
+
 	test('the memory of deliveries is bounded to the most recent 1,000', async () => {
 		const seen = Array.from({ length: 1000 }, (_, i) => `video.completed:vid_old_${i}`);
 		const trigger = await ActiveWebhookWorkflow.create({

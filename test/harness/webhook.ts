@@ -338,6 +338,11 @@ export class ActiveWebhookWorkflow {
 		return clone(this.saved);
 	}
 
+	/** Replaces the saved static data, e.g. to act as an n8n that lost what webhook() wrote. */
+	resetStaticData(data: IDataObject = {}): void {
+		this.saved = clone(data);
+	}
+
 	/** How many executions the deliveries started. */
 	get executionCount(): number {
 		return this.started.length;
