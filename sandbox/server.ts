@@ -1,5 +1,5 @@
 /**
- * Vlogme sandbox: a local fake of Vlogme's public REST API (see /work/shared/vlogme-api.md).
+ * Vlogme sandbox: a local fake of Vlogme's public REST API (the contract of Vlogme's public developer documentation).
  *
  * Two listeners on 127.0.0.1: the API (`baseUrl`, ending in /api/public/v1) and a file host
  * (`filesBaseUrl`) serving the signed MP4 links, so that video URLs point at "another host".
