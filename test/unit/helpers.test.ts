@@ -173,3 +173,40 @@ describe('findCandidates (ambiguous-create recovery)', () => {
 		expect(findCandidates(body, [{ id: 'vid_b', created_at: '2026-12-04T12:00:01Z', voice_id: 'v1' }], now, new Set())).toHaveLength(0);
 	});
 });
+
+describe('polling schedule', () => {
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const polling = require('../../nodes/Vlogme/helpers/polling') as typeof import('../../nodes/Vlogme/helpers/polling');
+
+	test('list pages per round grow with ceil(pending / 100), one render is read by id', () => {
+		expect([1, 2, 100, 101, 150, 500].map(polling.listPagesFor)).toEqual([0, 2, 2, 3, 3, 6]);
+	});
+	test('interval never below 1 s, defaults 10 s and 10 minutes', () => {
+		expect(polling.pollIntervalMs(0)).toBe(1000);
+		expect(polling.pollIntervalMs('abc')).toBe(10_000);
+		expect(polling.pollIntervalMs(2.5)).toBe(2500);
+		expect(polling.maxWaitMs(undefined)).toBe(600_000);
+		expect(polling.maxWaitMs(0.5)).toBe(30_000);
+	});
+	test('only completed and failed are final', () => {
+		expect(['completed', 'failed'].every(polling.isFinalStatus)).toBe(true);
+		expect(['preparing', 'processing', 'rendering', undefined].some(polling.isFinalStatus)).toBe(false);
+	});
+});
+
+describe('callback reachability', () => {
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const { callbackUnreachable, isPrivateOrLocalHost } = require('../../nodes/Vlogme/helpers/reachability') as typeof import('../../nodes/Vlogme/helpers/reachability');
+
+	test.each(['localhost', '127.0.0.1', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.10', '169.254.1.1', '[::1]', 'n8n', 'box.local', 'fd00::1'])('%s is private or local', (host) => {
+		expect(isPrivateOrLocalHost(host)).toBe(true);
+	});
+	test.each(['n8n.example.com', '8.8.8.8', '172.32.0.1', '193.168.1.1'])('%s is public', (host) => {
+		expect(isPrivateOrLocalHost(host)).toBe(false);
+	});
+	test('a local n8n cannot be called back by the public API, but by a local sandbox it can', () => {
+		expect(callbackUnreachable('http://localhost:5678/webhook-waiting/1', 'https://vlogme.ai/api/public/v1')).toBe(true);
+		expect(callbackUnreachable('http://localhost:5678/webhook-waiting/1', 'http://127.0.0.1:4010/api/public/v1')).toBe(false);
+		expect(callbackUnreachable('https://n8n.example.com/webhook-waiting/1', 'https://vlogme.ai/api/public/v1')).toBe(false);
+	});
+});
