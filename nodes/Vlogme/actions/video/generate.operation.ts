@@ -22,16 +22,16 @@ export type WaitMode = 'none' | 'poll' | 'webhook';
 export interface PreparedGenerate {
 	body: IDataObject;
 	waitMode: WaitMode;
+	/** Body fields (`portrait_base64`, `audio_base64`) to fill from these input binary properties. */
+	binaries: Array<{ field: string; property: string; label: string }>;
 }
 
-/** Reads an input binary property as base64, after checking it exists and has the right kind of MIME type. */
-async function readBinary(
-	this: IExecuteFunctions,
-	itemIndex: number,
-	field: string,
-	propertyName: string,
-	kind: 'image' | 'audio',
-): Promise<string> {
+/**
+ * Checks an input binary property (present, the right kind of MIME type, not empty) from its
+ * metadata alone. The bytes are read only when the item is sent, so a large batch does not hold
+ * every portrait and narration in memory at once.
+ */
+function checkBinary(this: IExecuteFunctions, itemIndex: number, field: string, propertyName: string, kind: 'image' | 'audio'): string {
 	const name = propertyName.trim();
 	const binary = this.getInputData()[itemIndex]?.binary?.[name];
 	if (!binary) {
@@ -51,11 +51,14 @@ async function readBinary(
 			`The binary field "${name}" of item ${itemIndex} is ${mimeType || 'of unknown type'}, not ${kind === 'image' ? 'an image' : 'audio'}`,
 		);
 	}
-	// getBinaryDataBuffer works in every binary-data mode (memory, filesystem, S3).
-	const buffer = await this.helpers.getBinaryDataBuffer(itemIndex, name);
-	if (buffer.length === 0) throw new GenerateInputError(field, `The binary field "${name}" of item ${itemIndex} is empty`);
-	return buffer.toString('base64');
+	if (binary.bytes === 0 || (!binary.id && binary.data === '')) {
+		throw new GenerateInputError(field, `The binary field "${name}" of item ${itemIndex} is empty`);
+	}
+	return name;
 }
+
+/** Stands in the checked body for a binary asset until the item is sent. */
+const BINARY_PLACEHOLDER = '<binary>';
 
 /** Every check of Generate, run for all items before the first render is created. */
 export async function prepare(this: IExecuteFunctions, itemIndex: number): Promise<PreparedGenerate> {
@@ -75,11 +78,14 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number): Promi
 			videoNegativePrompt: additional.videoNegativePrompt as string | undefined,
 			webhookUrl: additional.webhookUrl as string | undefined,
 		};
+		const binaries: PreparedGenerate['binaries'] = [];
 		if (portraitSource === 'url') {
 			input.portraitUrl = this.getNodeParameter('portraitUrl', itemIndex, '') as string;
 		} else {
-			const property = this.getNodeParameter('portraitBinaryProperty', itemIndex, 'data') as string;
-			input.portraitBase64 = await readBinary.call(this, itemIndex, 'Input Binary Field', property, 'image');
+			const label = 'Input Binary Field';
+			const property = checkBinary.call(this, itemIndex, label, this.getNodeParameter('portraitBinaryProperty', itemIndex, 'data') as string, 'image');
+			binaries.push({ field: 'portrait_base64', property, label });
+			input.portraitBase64 = BINARY_PLACEHOLDER;
 		}
 		if (speechSource === 'script') {
 			input.script = this.getNodeParameter('script', itemIndex, '') as string;
@@ -87,22 +93,42 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number): Promi
 		} else if (speechSource === 'audioUrl') {
 			input.audioUrl = this.getNodeParameter('audioUrl', itemIndex, '') as string;
 		} else {
-			const property = this.getNodeParameter('audioBinaryProperty', itemIndex, 'audio') as string;
-			input.audioBase64 = await readBinary.call(this, itemIndex, 'Input Audio Binary Field', property, 'audio');
+			const label = 'Input Audio Binary Field';
+			const property = checkBinary.call(this, itemIndex, label, this.getNodeParameter('audioBinaryProperty', itemIndex, 'audio') as string, 'audio');
+			binaries.push({ field: 'audio_base64', property, label });
+			input.audioBase64 = BINARY_PLACEHOLDER;
 		}
 		const waitMode = this.getNodeParameter('waitForCompletion', itemIndex, 'none') as WaitMode;
 		const body = buildGenerateBody(input);
 		if (waitMode === 'webhook') body.webhook_url = await resumeUrlFor.call(this, itemIndex, body);
-		return { body, waitMode };
+		return { body, waitMode, binaries };
 	} catch (error) {
-		if (error instanceof GenerateInputError) {
-			throw new NodeOperationError(this.getNode(), `${error.message} [item ${itemIndex}, field "${error.field}"]`, {
-				itemIndex,
-				description: `${error.hint ? error.hint + ' ' : ''}Nothing was sent to Vlogme and no credits were used.`,
-			});
-		}
-		throw new NodeOperationError(this.getNode(), error as Error, { itemIndex });
+		throw inputError(this, error, itemIndex);
 	}
+}
+
+/** A check that failed before anything was sent: says so, naming the item and the field. */
+function inputError(context: IExecuteFunctions, error: unknown, itemIndex: number): NodeOperationError {
+	if (error instanceof GenerateInputError) {
+		return new NodeOperationError(context.getNode(), `${error.message} [item ${itemIndex}, field "${error.field}"]`, {
+			itemIndex,
+			description: `${error.hint ? error.hint + ' ' : ''}Nothing was sent to Vlogme and no credits were used.`,
+		});
+	}
+	return new NodeOperationError(context.getNode(), error as Error, { itemIndex });
+}
+
+/** The body to send: the checked one, with the binary assets read now (in any binary-data mode). */
+async function bodyToSend(this: IExecuteFunctions, itemIndex: number, prepared: PreparedGenerate): Promise<IDataObject> {
+	const body = { ...prepared.body };
+	for (const { field, property, label } of prepared.binaries) {
+		const buffer = await this.helpers.getBinaryDataBuffer(itemIndex, property);
+		if (buffer.length === 0) {
+			throw inputError(this, new GenerateInputError(label, `The binary field "${property}" of item ${itemIndex} is empty`), itemIndex);
+		}
+		body[field] = buffer.toString('base64');
+	}
+	return body;
 }
 
 /**
@@ -153,13 +179,14 @@ export async function execute(
 	itemIndex: number,
 	prepared: PreparedGenerate,
 ): Promise<INodeExecutionData[]> {
+	const body = await bodyToSend.call(this, itemIndex, prepared);
 	const startedAt = Date.now();
 	let video: IDataObject;
 	try {
 		video = await vlogmeApiRequest.call(this, {
 			method: 'POST',
 			path: '/videos',
-			body: prepared.body,
+			body,
 			itemIndex,
 			context: { creditsNeeded: estimateCredits(prepared.body) },
 		});
