@@ -247,6 +247,7 @@ export async function settle(
 		deleteOnTimeout: this.getNodeParameter('options.deleteOnTimeout', 0, false) as boolean,
 		download: this.getNodeParameter('options.downloadVideo', 0, false) as boolean,
 		binaryPropertyName: ((this.getNodeParameter('options.binaryPropertyName', 0, 'data') as string) || 'data').trim() || 'data',
+		concurrency: this.getNodeParameter('options.concurrency', 0, 5) as number,
 	};
 	if (waitMode === 'webhook') {
 		await this.putExecutionToWait(new Date(Date.now() + settings.maxWaitMs));

@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { NodeOperationError } from 'n8n-workflow';
 
 import { readListPage } from '../../helpers/lists';
+import { runPool } from '../../helpers/pool';
 import { isFinalStatus, listPagesFor, LIST_PAGE_SIZE, MAX_FAILED_ROUNDS } from '../../helpers/polling';
 import { pause, vlogmeApiRequest } from '../../transport';
 import { downloadVideo } from '../../transport/download';
@@ -12,6 +13,8 @@ export interface WaitSettings {
 	deleteOnTimeout: boolean;
 	download: boolean;
 	binaryPropertyName: string;
+	/** How many finished renders to download at the same time. */
+	concurrency: number;
 }
 
 export interface PendingRender {
@@ -66,12 +69,18 @@ export async function waitForRenders(
 			}
 			return outcomes;
 		}
+		const finished: Array<{ render: PendingRender; video: IDataObject }> = [];
 		for (const video of settled) {
 			const render = pending.get(String(video.id));
 			if (!render || !isFinalStatus(video.status)) continue;
 			pending.delete(render.id);
-			outcomes.set(render.itemIndex, await finish.call(this, render, video, settings));
+			finished.push({ render, video });
 		}
+		// Renders that finished together are downloaded side by side, as many at once as Concurrency.
+		await runPool(finished.length, settings.concurrency, async (index) => {
+			const { render, video } = finished[index];
+			outcomes.set(render.itemIndex, await finish.call(this, render, video, settings));
+		});
 	}
 
 	for (const render of pending.values()) {
