@@ -353,6 +353,25 @@ describe('Video → Get, Get Many, Delete', () => {
 		expect(limitedCalls.map((r) => r.query.limit)).toEqual(['100', '50']);
 	});
 
+	test.each([
+		[{ key: 'data' as const, cursorKey: 'nextCursor' as const }],
+		[{ key: 'items' as const, cursorKey: 'cursor' as const }],
+		[{ key: null }],
+	])('lists are read whatever their shape: %j', async (shape) => {
+		const token = sandbox.addAccount({ plan: 'pro', credits: 100_000 });
+		const ids = await createRenders(shape.key === null ? 30 : 130, token);
+		sandbox.setListShape(shape);
+		try {
+			const all = await run({ resource: 'video', operation: 'getAll', returnAll: true }, [{}], { token });
+			const limit = shape.key === null ? ids.length : 130;
+			expect(all.output('Vlogme').map((i) => i.json.id)).toEqual([...ids].reverse().slice(0, limit));
+			const voices = await run({ resource: 'voice', operation: 'getAll', returnAll: true }, [{}], { token });
+			expect(voices.output('Vlogme')).toHaveLength(sandbox.voices.length);
+		} finally {
+			sandbox.setListShape({ key: 'videos', cursorKey: 'next_cursor' });
+		}
+	});
+
 	test('Delete refunds an unfinished render and says so', async () => {
 		const [id] = await createRenders(1);
 		const before = sandbox.getAccount(TOKEN)!.credits;

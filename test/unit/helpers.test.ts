@@ -101,6 +101,7 @@ describe('readListPage', () => {
 		[{ data: [{ id: 2 }], nextCursor: 'c2' }, [{ id: 2 }], 'c2'],
 		[{ items: [{ id: 3 }], cursor: 'c3' }, [{ id: 3 }], 'c3'],
 		[{ voices: [{ id: 4 }], next_cursor: null }, [{ id: 4 }], undefined],
+		[{ __list: [{ id: 5 }] }, [{ id: 5 }], undefined],
 		[{ nothing: true }, [], undefined],
 		['text', [], undefined],
 	])('%j', (body, items, cursor) => {

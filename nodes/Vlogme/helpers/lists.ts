@@ -2,7 +2,8 @@ import type { IDataObject } from 'n8n-workflow';
 
 // The API documentation does not give the shape of its lists, so every known shape is read:
 // a bare array, or an array under one of these keys, with the next cursor under one of these.
-const LIST_KEYS = ['videos', 'voices', 'data', 'items', 'results'];
+// `__list` is where the request helper keeps a bare-array answer.
+const LIST_KEYS = ['__list', 'videos', 'voices', 'data', 'items', 'results'];
 const CURSOR_KEYS = ['next_cursor', 'nextCursor', 'cursor'];
 
 export interface ListPage {

@@ -8,7 +8,7 @@ export async function searchVoices(this: ILoadOptionsFunctions, filter?: string)
 	const body = await vlogmeApiRequest.call(this, { method: 'GET', path: '/voices' });
 	const needle = (filter ?? '').trim().toLowerCase();
 	const results: INodeListSearchItems[] = [];
-	for (const voice of readListPage(body.__list ?? body).items) {
+	for (const voice of readListPage(body).items) {
 		const id = String(voice.id ?? voice.voice_id ?? '');
 		if (!id) continue;
 		const details = [voice.language, voice.gender].filter((part) => typeof part === 'string' && part !== '');

@@ -136,7 +136,7 @@ export async function vlogmeApiRequestAllItems(
 		const qs: IDataObject = { limit: pageSize };
 		if (cursor) qs.cursor = cursor;
 		const body = await vlogmeApiRequest.call(this, { method: 'GET', path, qs, itemIndex });
-		const page = readListPage(body.__list ?? body);
+		const page = readListPage(body);
 		collected.push(...page.items);
 		// A cursor seen before would loop forever; an empty page means the end whatever the cursor says.
 		if (!page.nextCursor || page.items.length === 0 || seenCursors.has(page.nextCursor)) break;

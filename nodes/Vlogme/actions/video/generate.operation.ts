@@ -215,7 +215,7 @@ async function recoverRender(
 		if (attempt > 0) await pause(1000, this.getExecutionCancelSignal());
 		try {
 			const list = await vlogmeApiRequest.call(this, { method: 'GET', path: '/videos', qs: { limit: 100 }, itemIndex });
-			candidates = findCandidates(body, readListPage(list.__list ?? list).items, startedAt, createdIn(this));
+			candidates = findCandidates(body, readListPage(list).items, startedAt, createdIn(this));
 		} catch {
 			candidates = [];
 		}

@@ -98,7 +98,7 @@ async function readStatuses(this: IExecuteFunctions, renders: PendingRender[], s
 		const qs: IDataObject = { limit: LIST_PAGE_SIZE };
 		if (cursor) qs.cursor = cursor;
 		const body = await vlogmeApiRequest.call(this, { method: 'GET', path: '/videos', qs, abortSignal: signal });
-		const { items, nextCursor } = readListPage(body.__list ?? body);
+		const { items, nextCursor } = readListPage(body);
 		for (const video of items) {
 			if (wanted.delete(String(video.id))) found.push(video);
 		}

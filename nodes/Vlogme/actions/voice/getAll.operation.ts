@@ -9,7 +9,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	const limit = returnAll ? undefined : (this.getNodeParameter('limit', itemIndex, 50) as number);
 	// The voices list is short and not documented as paginated: one request, cut to the limit here.
 	const body = await vlogmeApiRequest.call(this, { method: 'GET', path: '/voices', itemIndex });
-	const voices = readListPage(body.__list ?? body).items;
+	const voices = readListPage(body).items;
 	const selected = limit === undefined ? voices : voices.slice(0, limit);
 	return selected.map((voice) => ({ json: voice, pairedItem: { item: itemIndex } }));
 }
