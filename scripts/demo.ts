@@ -2,7 +2,8 @@
  * `npm run demo`: the package's main job, end to end, through n8n's own execution engine.
  *
  * Starts the local Vlogme sandbox (unless VLOGME_TOKEN is set: then the real API at
- * VLOGME_BASE_URL or https://vlogme.ai/api/public/v1, spending real credits), runs the example
+ * VLOGME_BASE_URL or https://vlogme.ai/api/public/v1, spending real credits, with the portrait at
+ * VLOGME_PORTRAIT_URL), runs the example
  * workflows in examples/ with the built nodes, saves the generated MP4 under demo-output/, prints
  * what happened, and stops the sandbox.
  */
@@ -60,10 +61,13 @@ async function main(): Promise<void> {
 		say(`  voices (${voices.length}): ${voices.map((v) => `${String(v.json.id)} (${String(v.json.language ?? '?')})`).join(', ')}`);
 
 		const generate = example('generate-and-wait.json');
+		const generateNode = node(generate, 'Generate and wait');
 		if (sandbox) {
 			// The sandbox renders in 3 seconds rather than minutes, so there is no point waiting 10 s a check.
-			const options = node(generate, 'Generate and wait').parameters.options as IDataObject;
-			options.pollInterval = 1;
+			(generateNode.parameters.options as IDataObject).pollInterval = 1;
+		} else if (process.env.VLOGME_PORTRAIT_URL) {
+			// The real API fetches the portrait: give it a public photo of one face.
+			generateNode.parameters.portraitUrl = process.env.VLOGME_PORTRAIT_URL;
 		}
 		const started = Date.now();
 		const generated = await run(generate, credentials);
