@@ -10,7 +10,7 @@ const { parse } = createRequire(path.join(installDir, 'package.json'))('flatted'
 const db = new DatabaseSync(dbPath, { readOnly: true });
 const rows = db
 	.prepare(
-		`SELECT e.id, e.status, e.mode, e.finished, d.data FROM execution_entity e
+		`SELECT e.id, e.status, e.mode, e.finished, e.waitTill, d.data FROM execution_entity e
 		 LEFT JOIN execution_data d ON d.executionId = e.id WHERE e.workflowId = ? ORDER BY e.id`,
 	)
 	.all(workflowId);
@@ -19,6 +19,7 @@ const out = rows.map((row) => ({
 	status: row.status,
 	mode: row.mode,
 	finished: !!row.finished,
+	waitTill: row.waitTill ?? null,
 	data: row.data ? parse(row.data) : null,
 }));
 process.stdout.write(JSON.stringify(out));

@@ -5,18 +5,21 @@
 //   prepare(workflow, ctx)  edit the saved workflow before it is imported (placeholders, paths)
 //   check(run, ctx)         non-trigger examples: run = the JSON printed by `n8n execute --rawOutput`;
 //                           throw (node:assert) on anything wrong
-//   webhook(ctx)            trigger examples (they contain a Vlogme Trigger node): runs while
-//                           `n8n start` serves the published workflow; deliver webhooks, then check
-//                           the executions stored by n8n (ctx.expectExecutions)
+//   webhook(ctx)            examples started by a webhook (a Vlogme Trigger or n8n's Webhook node):
+//                           runs while `n8n start` serves the published workflow (2.x); send HTTP
+//                           calls, then check the executions stored by n8n (ctx.expectExecutions)
+//   webhookLabel            what webhook(ctx) proves, for the summary line
 //   during(ctx)             runs while `n8n execute` runs (e.g. ctx.completeRendersAfter(ms))
 //
-// ctx: { sandbox, token, n8nVersion, major, filesDir, state, prodUrl(workflow), triggerUrl(fileName),
+// ctx: { sandbox, token, n8nVersion, filesDir, state, n8nUrl, log, prodUrl(workflow), webhookNodeUrl(workflow), triggerUrl(fileName),
 //        output(run, nodeName), binaryBytes(binary), mp4Bytes(videoId), createVideo(body), completeRendersAfter(ms),
 //        executions(workflowId), waitForExecutions(workflowId, count),
 //        expectExecutions(workflowId, videoIds, verify?) }  (see run.mjs)
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+
+import { sleep, until } from './lib.mjs';
 
 /** The generic webhook scenario, used for every trigger workflow (and the generated fallback). */
 export async function webhookScenario(ctx, workflow, { verify } = {}) {
@@ -85,6 +88,120 @@ export function triggerItem(execution) {
 	return runData[name]?.[0]?.data?.main?.[0]?.[0];
 }
 
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The Vlogme node's output items in the last run of one stored execution. */
+function nodeItems(execution, nodeName) {
+	const runs = execution.data?.resultData?.runData?.[nodeName] ?? [];
+	return runs[runs.length - 1]?.data?.main?.[0] ?? [];
+}
+
+/**
+ * generate-wait-webhook.json in the running n8n: started through its Webhook node, the execution
+ * waits; forged calls to its resume URL are refused and change nothing; the sandbox's own signed
+ * callback resumes it with the finished video and its MP4.
+ */
+async function waitWebhookScenario(ctx, workflow) {
+	const { sandbox, token } = ctx;
+	const vlogme = workflow.nodes.find((n) => n.type === 'n8n-nodes-vlogme.vlogme');
+	assert.equal(vlogme.parameters.waitForCompletion, 'webhook');
+	const startUrl = ctx.webhookNodeUrl(workflow);
+	const seen = sandbox.requests.length;
+
+	// 1. start one execution, as a user would (n8n answers 404 until the webhook is registered)
+	const started = await until(async () => {
+		const response = await fetch(startUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from: 'e2e' }) });
+		return response.status === 404 ? false : { status: response.status, body: await response.text() };
+	}, 60_000, `${startUrl} to be registered`, 500);
+	assert.equal(started.status, 200, `POST ${startUrl} answered ${started.status} ${started.body}`);
+
+	// 2. the render was requested with n8n's resume URL for this execution, kept exactly
+	const post = await until(
+		() => sandbox.requests.slice(seen).find((r) => r.server === 'api' && r.method === 'POST' && r.route === '/videos'),
+		60_000,
+		'the workflow to request a render (POST /videos)',
+	);
+	assert.equal(post.status, 201, `POST /videos answered ${post.status}`);
+	const resumeUrl = post.body.webhook_url;
+	const form = new RegExp(`^${escapeRegExp(ctx.n8nUrl)}webhook-waiting/(\\d+)\\?signature=([^&]+)$`).exec(resumeUrl ?? '');
+	assert.ok(form, `webhook_url ${resumeUrl} is not n8n's waiting URL ${ctx.n8nUrl}webhook-waiting/<executionId>?signature=<token>`);
+	const [, executionId, resumeToken] = form;
+	ctx.log(`resume URL given to Vlogme: ${resumeUrl.replace(resumeToken, '<token>')}`);
+	assert.equal(post.body.title, 'Hello from n8n');
+	const listed = await (await fetch(`${sandbox.baseUrl}/videos?limit=100`, { headers: { authorization: `Bearer ${token}` } })).json();
+	const videos = (Array.isArray(listed) ? listed : (listed.videos ?? listed.data ?? listed.items ?? [])).filter(
+		(v) => sandbox.getVideo(v.id)?.webhookUrl === resumeUrl,
+	);
+	assert.equal(videos.length, 1, `${videos.length} renders carry this resume URL`);
+	const videoId = videos[0].id;
+
+	// 3. the execution is waiting in n8n's database, until about Max Wait (10 min) from now
+	const waiting = await until(async () => {
+		const list = await ctx.executions(workflow.id);
+		return list.some((e) => String(e.id) === executionId && e.status === 'waiting') && list;
+	}, 60_000, `execution ${executionId} to be waiting`, 500);
+	assert.equal(waiting.length, 1, `${waiting.length} executions of the workflow, expected exactly 1`);
+	assert.equal(waiting[0].mode, 'webhook');
+	assert.equal(waiting[0].finished, false);
+	assert.equal(waiting[0].data?.resumeToken, resumeToken, 'the signature in webhook_url is not the execution’s stored resume token');
+	const waitTill = new Date(String(waiting[0].waitTill).replace(' ', 'T') + (/[Z+]/.test(String(waiting[0].waitTill).slice(10)) ? '' : 'Z')).getTime();
+	assert.ok(waitTill > Date.now() + 8 * 60_000 && waitTill < Date.now() + 11 * 60_000, `waitTill ${waiting[0].waitTill} is not about 10 minutes ahead`);
+
+	// 4. forged calls to the exact resume URL: refused by the node (401, its own message), still waiting
+	const claimed = { event: 'video.completed', video: { ...sandbox.getVideo(videoId).video, status: 'completed' } };
+	for (const [label, opts] of [
+		['unsigned', { sign: 'none' }],
+		['wrong secret', { sign: { secret: 'not-the-key' } }],
+		['another account’s key', { sign: 'derived', token: sandbox.tokens.basic }],
+	]) {
+		const forged = await sandbox.deliverWebhook(resumeUrl, claimed, opts);
+		assert.equal(forged.status, 401, `forged call (${label}) answered ${forged.status} ${forged.body}`);
+		assert.match(forged.body, /invalid signature/, `forged call (${label}) was not refused by the Vlogme node: ${forged.body}`);
+	}
+	// ... and a correctly signed call without n8n's ?signature= token: refused by n8n itself
+	const bare = await sandbox.deliverWebhook(resumeUrl.slice(0, resumeUrl.indexOf('?')), claimed, { sign: 'derived', token });
+	assert.equal(bare.status, 401, `a call without n8n's token answered ${bare.status} ${bare.body}`);
+	await sleep(1500);
+	const still = await ctx.executions(workflow.id);
+	assert.deepEqual(still.map((e) => [String(e.id), e.status]), [[executionId, 'waiting']], 'a forged call changed the waiting execution');
+
+	// 5. the render finishes: the sandbox itself delivers the genuine signed callback
+	sandbox.completeNow(videoId);
+	await ctx.waitForExecutions(workflow.id, 1);
+	await sleep(2000); // a second execution, if any, would show up now
+	const list = await ctx.executions(workflow.id);
+	assert.equal(list.length, 1, `${list.length} executions of the workflow, expected exactly 1`);
+	const [done] = list;
+	assert.equal(String(done.id), executionId);
+	assert.equal(done.status, 'success', `execution ${done.id} ended ${done.status}: ${JSON.stringify(done.data?.resultData?.error?.message)}`);
+	assert.equal(done.mode, 'webhook');
+	assert.equal(done.finished, true);
+	const callbacks = sandbox.deliveries.filter((d) => d.url === resumeUrl && d.videoId === videoId && d.status >= 200 && d.status < 300);
+	assert.equal(callbacks.length, 1, `${callbacks.length} accepted callbacks, expected the sandbox's one`);
+	assert.deepEqual(nodeItems(done, 'Webhook').map((i) => i.json.body), [{ from: 'e2e' }]);
+	const items = nodeItems(done, vlogme.name);
+	assert.equal(items.length, 1, `${vlogme.name} output ${items.length} items`);
+	const [video] = items;
+	assert.equal(video.json.id, videoId);
+	assert.equal(video.json.status, 'completed');
+	assert.equal(video.json.title, 'Hello from n8n');
+	const binary = video.binary?.data;
+	assert.ok(binary, 'no binary "data" on the resumed output');
+	assert.equal(binary.mimeType, 'video/mp4');
+	const bytes = await ctx.binaryBytes(binary);
+	assert.ok(bytes.equals(await ctx.mp4Bytes(videoId)), 'the MP4 in binary data differs from the sandbox file');
+
+	// 6. Vlogme retrying the callback after the execution finished starts nothing
+	const retry = await sandbox.deliverWebhook(resumeUrl, { event: 'video.completed', video: sandbox.getVideo(videoId).video }, { sign: 'derived', token });
+	assert.ok(retry.status >= 400, `a callback after the end answered ${retry.status}`);
+	await sleep(1500);
+	assert.equal((await ctx.executions(workflow.id)).length, 1, 'a repeated callback started another execution');
+	ctx.log(
+		`execution ${executionId}: waiting (waitTill ${waiting[0].waitTill}) → success; forged 401 ×3, no token 401 ` +
+			`(${bare.body}), repeat after the end ${retry.status}; MP4 stored as ${String(binary.id ?? 'inline').split(':')[0]}`,
+	);
+}
+
 export const EXAMPLES = {
 	'account-and-voices.json': {
 		check(run, ctx) {
@@ -119,6 +236,13 @@ export const EXAMPLES = {
 			assert.ok(bytes.equals(await ctx.mp4Bytes(video.json.id)), 'the MP4 in binary data differs from the sandbox file');
 			const polls = ctx.sandbox.requests.filter((r) => r.method === 'GET' && r.route.startsWith('/videos'));
 			assert.ok(polls.length >= 1, 'the render was never polled');
+		},
+	},
+
+	'generate-wait-webhook.json': {
+		webhookLabel: 'published; started by POST; waiting; forged resume calls 401; resumed by the signed callback',
+		async webhook(ctx, workflow) {
+			await waitWebhookScenario(ctx, workflow);
 		},
 	},
 

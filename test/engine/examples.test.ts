@@ -5,6 +5,7 @@ import type { IDataObject, IWorkflowBase } from 'n8n-workflow';
 
 import { SANDBOX_TOKENS, startSandbox, type Sandbox } from '../../sandbox/server';
 import { PACKAGE_ROOT, readWorkflowFile, runWorkflow, useBinaryDataMode } from '../harness/engine';
+import { WaitingExecutions } from '../harness/resume';
 
 let sandbox: Sandbox;
 
@@ -64,4 +65,54 @@ test('manage-videos: start, get, delete with refund, list', async () => {
 	const listed = result.output('List recent videos').map((i) => i.json.id);
 	expect(listed.length).toBeLessThanOrEqual(5);
 	expect(listed).not.toContain(started.id);
+});
+
+test('generate-wait-webhook: waits on n8n’s resume URL, refuses a forged call, resumes with the video and its MP4', async () => {
+	// renders here never finish by themselves: the test finishes it after the forged calls
+	const slow = await startSandbox({ quiet: true, renderTimeMs: 3_600_000 });
+	const waiting = await WaitingExecutions.start();
+	try {
+		const workflow = load('generate-wait-webhook.json');
+		// n8n's Webhook node has no stand-in here: the harness's start node, under the same name, emits
+		// the one item it would (a POST with a JSON body), so the execution runs exactly as after a call.
+		const webhook = workflow.nodes.find((n) => n.type === 'n8n-nodes-base.webhook')!;
+		expect(webhook.parameters).toMatchObject({ httpMethod: 'POST', path: 'vlogme-generate', responseMode: 'onReceived' });
+		const received = { headers: { 'content-type': 'application/json' }, params: {}, query: {}, body: { from: 'test' }, webhookUrl: 'http://127.0.0.1:5678/webhook/vlogme-generate', executionMode: 'production' };
+		Object.assign(webhook, { type: 'test.start', typeVersion: 1, parameters: { items: JSON.stringify([{ json: received }]) } });
+		const vlogme = workflow.nodes.find((n) => n.type === 'n8n-nodes-vlogme.vlogme')!;
+		expect(vlogme.parameters).toMatchObject({ waitForCompletion: 'webhook', options: { downloadVideo: true, maxWait: 10 } });
+
+		const started = await waiting.run(workflow, { credentials: { vlogmeApi: { apiToken: SANDBOX_TOKENS.pro, baseUrl: slow.baseUrl } } });
+		expect(started.first.run.status).toBe('waiting');
+		expect(started.first.run.waitTill!.getTime()).toBeGreaterThan(Date.now() + 9 * 60_000);
+		const posts = slow.requests.filter((r) => r.method === 'POST' && r.route === '/videos');
+		expect(posts).toHaveLength(1);
+		const webhookUrl = String((posts[0].body as IDataObject).webhook_url);
+		expect(webhookUrl.startsWith(`${waiting.server.baseUrl}/webhook-waiting/`)).toBe(true);
+		const listed = (await (await fetch(`${slow.baseUrl}/videos`, { headers: { Authorization: `Bearer ${SANDBOX_TOKENS.pro}` } })).json()) as { videos: IDataObject[] };
+		const videoId = String(listed.videos.find((v) => slow.getVideo(String(v.id))!.webhookUrl === webhookUrl)!.id);
+
+		const claimed = { event: 'video.completed', video: { ...slow.getVideo(videoId)!.video, status: 'completed' } };
+		expect((await slow.deliverWebhook(webhookUrl, claimed, { sign: 'none' })).status).toBe(401);
+		expect((await slow.deliverWebhook(webhookUrl, claimed, { sign: { secret: 'not-the-key' } })).status).toBe(401);
+		expect(started.calls).toEqual([
+			{ status: 401, resumed: false },
+			{ status: 401, resumed: false },
+		]);
+
+		slow.completeNow(videoId); // the sandbox sends the genuine signed callback
+		const resumed = await started.resumed;
+		expect(resumed.run.status).toBe('success');
+		const out = resumed.output('Generate and wait for the webhook');
+		expect(out).toHaveLength(1);
+		expect(out[0].json).toMatchObject({ id: videoId, status: 'completed', title: 'Hello from n8n' });
+		expect(out[0].binary!.data).toMatchObject({ mimeType: 'video/mp4', fileName: 'Hello from n8n.mp4' });
+		const expected = Buffer.from(await (await fetch(slow.signFileUrl(videoId))).arrayBuffer());
+		expect((await resumed.binaryBuffer(out[0])).equals(expected)).toBe(true);
+		expect(started.calls.filter((c) => c.resumed)).toHaveLength(1);
+		expect(slow.deliveries.filter((d) => d.url === webhookUrl && d.status === 200).map((d) => d.videoId)).toEqual([videoId]);
+	} finally {
+		await waiting.close();
+		await slow.close();
+	}
 });
