@@ -211,3 +211,30 @@ describe('callback reachability', () => {
 		expect(callbackUnreachable('https://n8n.example.com/webhook-waiting/1', 'https://vlogme.ai/api/public/v1')).toBe(false);
 	});
 });
+
+describe('pause', () => {
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const { pause } = require('../../nodes/Vlogme/transport') as typeof import('../../nodes/Vlogme/transport');
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const { getEventListeners } = require('node:events') as typeof import('node:events');
+
+	test('ends promptly when the execution is cancelled', async () => {
+		const controller = new AbortController();
+		const started = Date.now();
+		setTimeout(() => controller.abort(), 50);
+		await pause(10_000, controller.signal);
+		expect(Date.now() - started).toBeLessThan(1000);
+	});
+
+	test('leaves no listener behind on the signal, however many rounds wait on it', async () => {
+		const controller = new AbortController();
+		for (let i = 0; i < 20; i++) await pause(1, controller.signal);
+		expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+	});
+
+	test('waits the whole time when not cancelled', async () => {
+		const started = Date.now();
+		await pause(1200);
+		expect(Date.now() - started).toBeGreaterThanOrEqual(1190);
+	});
+});

@@ -160,14 +160,24 @@ function toObject(body: unknown): IDataObject {
 	return {};
 }
 
-/** Waits `ms`, or less if the execution is cancelled meanwhile. */
+/**
+ * Waits `ms`, or less if the execution is cancelled meanwhile. Sleeps in slices of at most a
+ * second: n8n-workflow's `sleep` cannot be cancelled (and clearTimeout is not available to
+ * community nodes), so a cancelled wait leaves at most one short timer behind.
+ */
 export async function pause(ms: number, signal?: AbortSignal): Promise<void> {
-	if (!signal) return await sleep(ms);
-	if (signal.aborted) return;
-	await Promise.race([
-		sleep(ms),
-		new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })),
-	]);
+	const until = Date.now() + ms;
+	let onAbort = () => {};
+	const aborted = new Promise<void>((resolve) => (onAbort = resolve));
+	// Removed afterwards: a long wait calls this once per poll round on the same signal.
+	signal?.addEventListener('abort', onAbort, { once: true });
+	try {
+		for (let left = ms; left > 0 && !signal?.aborted; left = until - Date.now()) {
+			await Promise.race([sleep(Math.min(left, 1000)), aborted]);
+		}
+	} finally {
+		signal?.removeEventListener('abort', onAbort);
+	}
 }
 
 function networkError(context: VlogmeContext, error: Error, request: VlogmeRequest, token?: string): NodeApiError {
