@@ -22,6 +22,7 @@ import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
 import { SANDBOX_TOKENS, startSandbox, type Sandbox } from '../sandbox/server';
 import { PACKAGE_ROOT, runWorkflow, singleNodeWorkflow, useBinaryDataMode } from '../test/harness/engine';
+import { generateParameters } from '../test/harness/parameters';
 import { WaitingExecutions } from '../test/harness/resume';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -32,18 +33,8 @@ const POLL_INTERVAL_S = 1;
 const say = (line = '') => process.stdout.write(line + '\n');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function generateParameters(options: IDataObject, waitForCompletion = 'poll'): INodeParameters {
-	return {
-		resource: 'video',
-		operation: 'generate',
-		portraitSource: 'url',
-		portraitUrl: 'https://example.com/portrait.jpg',
-		speechSource: 'script',
-		script: '={{ $json.script }}',
-		voice: { __rl: true, mode: 'id', value: 'en-US-aria' },
-		waitForCompletion,
-		options: options as INodeParameters,
-	};
+function generate(options: IDataObject, waitForCompletion = 'poll'): INodeParameters {
+	return generateParameters({ waitForCompletion, options: options as INodeParameters });
 }
 
 const items = (n: number, label: string) => Array.from({ length: n }, (_v, i) => ({ json: { script: `${label} ${i}` } }));
@@ -89,7 +80,7 @@ async function benchStatusRequests(): Promise<void> {
 		for (const n of QUICK ? [1, 10, 100] : [1, 10, 100, 500]) {
 			const token = sandbox.addAccount({ plan: 'pro', credits: 1_000_000 });
 			sandbox.clearLog();
-			const result = await runWorkflow(singleNodeWorkflow({ parameters: generateParameters({ pollInterval: POLL_INTERVAL_S, concurrency: 10, maxWait: 10 }) }, items(n, 'bench')), {
+			const result = await runWorkflow(singleNodeWorkflow({ parameters: generate({ pollInterval: POLL_INTERVAL_S, concurrency: 10, maxWait: 10 }) }, items(n, 'bench')), {
 				credentials: { vlogmeApi: { apiToken: token, baseUrl: sandbox.baseUrl } },
 			});
 			const done = result.output('Vlogme').filter((i) => i.json.status === 'completed').length;
@@ -117,10 +108,10 @@ async function benchWebhookVsPoll(): Promise<void> {
 		const poll: number[] = [];
 		const webhook: number[] = [];
 		for (let s = 0; s < samples; s++) {
-			const polled = await runWorkflow(singleNodeWorkflow({ parameters: generateParameters({ pollInterval: 10, maxWait: 5 }) }, items(1, 'poll latency')), { credentials });
+			const polled = await runWorkflow(singleNodeWorkflow({ parameters: generate({ pollInterval: 10, maxWait: 5 }) }, items(1, 'poll latency')), { credentials });
 			poll.push(Date.now() - settledAt(String(polled.output('Vlogme')[0].json.id)));
 
-			const started = await waiting.run(singleNodeWorkflow({ parameters: generateParameters({ maxWait: 5 }, 'webhook') }, items(1, 'webhook latency')), { credentials });
+			const started = await waiting.run(singleNodeWorkflow({ parameters: generate({ maxWait: 5 }, 'webhook') }, items(1, 'webhook latency')), { credentials });
 			const resumed = await started.resumed;
 			webhook.push(Date.now() - settledAt(String(resumed.output('Vlogme')[0].json.id)));
 		}
@@ -143,7 +134,7 @@ async function benchSubmission(): Promise<void> {
 		for (const concurrency of [1, 5, 10]) {
 			const token = sandbox.addAccount({ plan: 'pro', credits: 1_000_000 });
 			const started = Date.now();
-			const result = await runWorkflow(singleNodeWorkflow({ parameters: generateParameters({ concurrency }, 'none') }, items(n, `c${concurrency}`)), {
+			const result = await runWorkflow(singleNodeWorkflow({ parameters: generate({ concurrency }, 'none') }, items(n, `c${concurrency}`)), {
 				credentials: { vlogmeApi: { apiToken: token, baseUrl: sandbox.baseUrl } },
 			});
 			times[concurrency] = Date.now() - started;

@@ -3,6 +3,7 @@ import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workf
 import { SANDBOX_TOKENS, startSandbox, type Sandbox } from '../../sandbox/server';
 import { makePng, makeWav } from '../fixtures/media';
 import { runWorkflow, singleNodeWorkflow, useBinaryDataMode, type RunResult } from '../harness/engine';
+import { generateParameters } from '../harness/parameters';
 
 let sandbox: Sandbox;
 const TOKEN = SANDBOX_TOKENS.pro;
@@ -21,16 +22,8 @@ beforeEach(() => {
 
 const credentials = (apiToken = TOKEN) => ({ vlogmeApi: { apiToken, baseUrl: sandbox.baseUrl } });
 
-const generate = (extra: INodeParameters = {}): INodeParameters => ({
-	resource: 'video',
-	operation: 'generate',
-	portraitSource: 'url',
-	portraitUrl: 'https://example.com/portrait.jpg',
-	speechSource: 'script',
-	script: 'Hello from the Vlogme node.',
-	voice: { __rl: true, mode: 'id', value: 'en-US-aria' },
-	...extra,
-});
+const generate = (extra: INodeParameters = {}): INodeParameters =>
+	generateParameters({ script: 'Hello from the Vlogme node.', ...extra });
 
 async function run(parameters: INodeParameters, items: unknown[] = [{}], options: { continueOnFail?: boolean; token?: string } = {}): Promise<RunResult> {
 	return await runWorkflow(

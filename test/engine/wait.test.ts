@@ -2,6 +2,7 @@ import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
 import { SANDBOX_TOKENS, startSandbox, type Sandbox } from '../../sandbox/server';
 import { runWorkflow, singleNodeWorkflow, useBinaryDataMode, type RunResult } from '../harness/engine';
+import { generateParameters } from '../harness/parameters';
 import { WaitingExecutions } from '../harness/resume';
 
 let sandbox: Sandbox;
@@ -21,18 +22,8 @@ beforeEach(() => {
 	sandbox.clearFaults();
 });
 
-const generate = (extra: INodeParameters = {}, options: IDataObject = {}): INodeParameters => ({
-	resource: 'video',
-	operation: 'generate',
-	portraitSource: 'url',
-	portraitUrl: 'https://example.com/portrait.jpg',
-	speechSource: 'script',
-	script: '={{ $json.script }}',
-	voice: { __rl: true, mode: 'id', value: 'en-US-aria' },
-	waitForCompletion: 'poll',
-	options: { pollInterval: 1, maxWait: 1, ...options },
-	...extra,
-});
+const generate = (extra: INodeParameters = {}, options: IDataObject = {}): INodeParameters =>
+	generateParameters({ waitForCompletion: 'poll', options: { pollInterval: 1, maxWait: 1, ...options }, ...extra });
 
 function credentialsFor(token: string, baseUrl = sandbox.baseUrl) {
 	return { vlogmeApi: { apiToken: token, baseUrl } };

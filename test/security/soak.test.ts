@@ -2,6 +2,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { runWorkflow, singleNodeWorkflow } from '../harness/engine';
+import { generateParameters } from '../harness/parameters';
 
 /**
  * 1,000 Generate items in Poll mode against a sandbox that adds latency and, at random (seeded),
@@ -30,17 +31,10 @@ test(`${ITEMS} renders under random faults: one output per item, in order, no cr
 	const workflow = singleNodeWorkflow(
 		{
 			continueOnFail: true,
-			parameters: {
-				resource: 'video',
-				operation: 'generate',
-				portraitSource: 'url',
-				portraitUrl: 'https://example.com/portrait.jpg',
-				speechSource: 'script',
-				script: '={{ $json.script }}',
-				voice: { __rl: true, mode: 'id', value: 'en-US-aria' },
+			parameters: generateParameters({
 				waitForCompletion: 'poll',
 				options: { pollInterval: 1, maxWait: MAX_WAIT_MINUTES, concurrency: 10 },
-			},
+			}),
 		},
 		items,
 	);
