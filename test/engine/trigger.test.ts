@@ -6,7 +6,8 @@ import * as crypto from 'node:crypto';
 import type { IDataObject, IWorkflowBase } from 'n8n-workflow';
 
 import { SANDBOX_TOKENS, startSandbox, type Sandbox } from '../../sandbox/server';
-import { TRIGGER_TYPE, useBinaryDataMode } from '../harness/engine';
+import { useBinaryDataMode } from '../harness/engine';
+import { triggerWorkflow as sharedTriggerWorkflow } from '../harness/parameters';
 import { ActiveWebhookWorkflow, WebhookServer } from '../harness/webhook';
 import { createVideo, until } from '../sandbox/helpers';
 
@@ -40,27 +41,7 @@ afterAll(async () => {
 });
 
 function triggerWorkflow(parameters: IDataObject): IWorkflowBase {
-	return {
-		id: 'wf-trigger',
-		name: 'trigger test',
-		active: true,
-		isArchived: false,
-		createdAt: new Date(),
-		updatedAt: new Date(),
-		connections: {},
-		nodes: [
-			{
-				id: 'trigger',
-				name: NODE_NAME,
-				type: TRIGGER_TYPE,
-				typeVersion: 1,
-				position: [0, 0],
-				webhookId: `hook-${++hookCounter}`,
-				credentials: { vlogmeApi: { id: '1', name: 'Vlogme account' } },
-				parameters,
-			},
-		],
-	} as unknown as IWorkflowBase;
+	return sharedTriggerWorkflow({ id: 'wf-trigger', webhookId: `hook-${++hookCounter}`, parameters });
 }
 
 async function activeTrigger(parameters: IDataObject = {}, token: string = TOKEN): Promise<ActiveWebhookWorkflow> {

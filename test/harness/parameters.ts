@@ -1,4 +1,6 @@
-import type { INodeParameters } from 'n8n-workflow';
+import type { IDataObject, INodeParameters, IWorkflowBase } from 'n8n-workflow';
+
+import { TRIGGER_TYPE } from './engine';
 
 /**
  * Parameters of a Vlogme node running Video → Generate, as the editor saves them: a portrait URL
@@ -15,4 +17,29 @@ export function generateParameters(overrides: INodeParameters = {}): INodeParame
 		voice: { __rl: true, mode: 'id', value: 'en-US-aria' },
 		...overrides,
 	};
+}
+
+/** A workflow holding one Vlogme Trigger node (named "Vlogme Trigger"), as the editor saves it. */
+export function triggerWorkflow(options: { id: string; webhookId: string; parameters: IDataObject }): IWorkflowBase {
+	return {
+		id: options.id,
+		name: options.id,
+		active: true,
+		isArchived: false,
+		createdAt: new Date(),
+		updatedAt: new Date(),
+		connections: {},
+		nodes: [
+			{
+				id: 'trigger',
+				name: 'Vlogme Trigger',
+				type: TRIGGER_TYPE,
+				typeVersion: 1,
+				position: [0, 0],
+				webhookId: options.webhookId,
+				credentials: { vlogmeApi: { id: '1', name: 'Vlogme account' } },
+				parameters: options.parameters as INodeParameters,
+			},
+		],
+	} as unknown as IWorkflowBase;
 }

@@ -5,10 +5,10 @@
 import * as crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { IWorkflowBase } from 'n8n-workflow';
 
 import { SANDBOX_TOKENS, startSandbox, type Sandbox } from '../../sandbox/server';
-import { runWorkflow, singleNodeWorkflow, TRIGGER_TYPE, useBinaryDataMode } from '../harness/engine';
+import { runWorkflow, singleNodeWorkflow, useBinaryDataMode } from '../harness/engine';
+import { triggerWorkflow } from '../harness/parameters';
 import { ActiveWebhookWorkflow, WebhookServer } from '../harness/webhook';
 
 const TOKEN = SANDBOX_TOKENS.pro;
@@ -78,27 +78,11 @@ test('the token goes only to the API host; downloads, static data and forged del
 	expect(got.output('Vlogme')[0].binary?.data).toBeDefined();
 
 	// 3. A trigger with Download Video: a genuine delivery from the sandbox, and forged ones.
-	const workflow = {
+	const workflow = triggerWorkflow({
 		id: 'wf-token',
-		name: 'token',
-		active: true,
-		isArchived: false,
-		createdAt: new Date(),
-		updatedAt: new Date(),
-		connections: {},
-		nodes: [
-			{
-				id: 'trigger',
-				name: 'Vlogme Trigger',
-				type: TRIGGER_TYPE,
-				typeVersion: 1,
-				position: [0, 0],
-				webhookId: 'token-hook',
-				credentials: { vlogmeApi: { id: '1', name: 'Vlogme account' } },
-				parameters: { events: ['video.completed'], downloadVideo: true },
-			},
-		],
-	} as unknown as IWorkflowBase;
+		webhookId: 'token-hook',
+		parameters: { events: ['video.completed'], downloadVideo: true },
+	});
 	const trigger = await ActiveWebhookWorkflow.create({ workflow, server, credentials });
 	await trigger.activate();
 	const genuine = await sandbox.deliverWebhook(trigger.url, { event: 'video.completed', video: { ...(video.json as object), video_url: `${baitUrl}/genuine.mp4` } });

@@ -4,10 +4,10 @@
  */
 import * as crypto from 'node:crypto';
 import fc from 'fast-check';
-import type { IWorkflowBase } from 'n8n-workflow';
 
 import { SANDBOX_TOKENS, startSandbox, type Sandbox } from '../../sandbox/server';
-import { TRIGGER_TYPE, useBinaryDataMode } from '../harness/engine';
+import { useBinaryDataMode } from '../harness/engine';
+import { triggerWorkflow } from '../harness/parameters';
 import { ActiveWebhookWorkflow, WebhookServer } from '../harness/webhook';
 
 const SEED = 1_000_1;
@@ -32,27 +32,11 @@ afterAll(async () => {
 });
 
 async function activeTrigger(): Promise<ActiveWebhookWorkflow> {
-	const workflow = {
+	const workflow = triggerWorkflow({
 		id: `wf-flood-${++hook}`,
-		name: 'flood',
-		active: true,
-		isArchived: false,
-		createdAt: new Date(),
-		updatedAt: new Date(),
-		connections: {},
-		nodes: [
-			{
-				id: 'trigger',
-				name: 'Vlogme Trigger',
-				type: TRIGGER_TYPE,
-				typeVersion: 1,
-				position: [0, 0],
-				webhookId: `flood-${hook}`,
-				credentials: { vlogmeApi: { id: '1', name: 'Vlogme account' } },
-				parameters: { events: ['video.completed', 'video.failed'] },
-			},
-		],
-	} as unknown as IWorkflowBase;
+		webhookId: `flood-${hook}`,
+		parameters: { events: ['video.completed', 'video.failed'] },
+	});
 	const trigger = await ActiveWebhookWorkflow.create({ workflow, server, credentials: { vlogmeApi: { apiToken: TOKEN, baseUrl: sandbox.baseUrl } } });
 	await trigger.activate();
 	return trigger;
